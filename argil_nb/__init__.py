@@ -1,0 +1,118 @@
+"""argil_nb: the Argil assets API from Jupyter.
+
+Fetch assets into pandas DataFrames, watch uploads process in a live ipywidgets panel,
+export status tables to CSV losslessly, and run it all offline against an embedded sandbox.
+Importing the package does no I/O.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ._default import connect, default_client, use
+from .client import Client
+from .csvio import read_csv, to_csv
+from .display import show
+from .errors import (
+    APIConnectionError,
+    APIError,
+    ArgilError,
+    AssetNotFound,
+    AuthenticationError,
+    BatchError,
+    InvalidArgument,
+    InvalidAssetId,
+    InvalidResponse,
+    RateLimitError,
+    ServerError,
+    WaitTimeout,
+)
+from .frames import assets_frame
+from .models import FAILED, PROCESSING, READY, Asset
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .panel import StatusPanel
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "FAILED",
+    "PROCESSING",
+    "READY",
+    "APIConnectionError",
+    "APIError",
+    "ArgilError",
+    "Asset",
+    "AssetNotFound",
+    "AuthenticationError",
+    "BatchError",
+    "Client",
+    "InvalidArgument",
+    "InvalidAssetId",
+    "InvalidResponse",
+    "RateLimitError",
+    "ServerError",
+    "StatusPanel",
+    "WaitTimeout",
+    "__version__",
+    "assets_frame",
+    "connect",
+    "get_asset",
+    "get_assets",
+    "list_assets",
+    "read_csv",
+    "show",
+    "to_csv",
+    "use",
+    "wait",
+    "watch",
+]
+
+
+def get_asset(asset_id: object) -> Asset:
+    """``Client.get_asset`` on the default client (see :func:`use`, :func:`connect`)."""
+    return default_client().get_asset(asset_id)
+
+
+def get_assets(ids: Any, *, errors: str = "raise", progress: bool | None = None) -> pd.DataFrame:
+    """``Client.get_assets`` on the default client."""
+    return default_client().get_assets(ids, errors=errors, progress=progress)
+
+
+def list_assets(
+    *, type: Any = None, status: Any = None, progress: bool | None = None
+) -> pd.DataFrame:
+    """``Client.list_assets`` on the default client."""
+    return default_client().list_assets(type=type, status=status, progress=progress)
+
+
+def wait(ids: Any, *, timeout: float = 600, progress: bool | None = None) -> pd.DataFrame:
+    """``Client.wait`` on the default client."""
+    return default_client().wait(ids, timeout=timeout, progress=progress)
+
+
+def watch(
+    ids_or_frame: Any, *, client: Client | None = None, interval: float = 2.0, **options: Any
+) -> StatusPanel:
+    """A live :class:`StatusPanel` over these assets, refreshing every ``interval`` seconds.
+
+    Display it as a cell's result; it polls in the background until every asset is READY
+    or FAILED, or until it is closed. ``options`` go to :class:`StatusPanel`.
+    """
+    from .panel import StatusPanel
+
+    panel = StatusPanel(
+        ids_or_frame, client=client or default_client(), interval=interval, **options
+    )
+    panel.start()
+    return panel
+
+
+def __getattr__(name: str) -> Any:
+    if name == "StatusPanel":  # imported lazily: ipywidgets is slow to import
+        from .panel import StatusPanel
+
+        return StatusPanel
+    raise AttributeError(f"module 'argil_nb' has no attribute {name!r}")

@@ -1,0 +1,65 @@
+"""The default client behind the module-level helpers, and ``connect()``."""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any
+
+from .client import Client
+from .errors import InvalidArgument
+
+_lock = threading.Lock()
+_default: Client | None = None
+_sandboxes: list[Any] = []
+
+
+def connect(*, sandbox: bool = True, **kwargs: Any) -> Client:
+    """A client for the real API when ``ARGIL_API_KEY`` is set, else for a local sandbox.
+
+    Parameters
+    ----------
+    sandbox
+        When no key is set: True starts an embedded sandbox, saying so in one printed
+        line; False raises instead.
+    **kwargs
+        Passed on to :class:`Client`.
+
+    Raises
+    ------
+    InvalidArgument
+        With ``sandbox=False`` and no key.
+    """
+    if kwargs.get("api_key") or os.environ.get("ARGIL_API_KEY"):
+        return Client(**kwargs)
+    if not sandbox:
+        raise InvalidArgument(
+            "No Argil API key: set ARGIL_API_KEY (or pass api_key=...). connect(sandbox=False) "
+            "does not fall back to the offline sandbox."
+        )
+    from .sandbox import Sandbox
+
+    box = Sandbox()
+    box.start()
+    _sandboxes.append(box)  # kept alive for the process's life
+    print(f"argil_nb: no ARGIL_API_KEY set, using an offline sandbox at {box.base_url}")
+    return box.client(**{k: v for k, v in kwargs.items() if k != "base_url"})
+
+
+def use(client: Client) -> Client:
+    """Make ``client`` the one the module-level helpers use; returns it."""
+    global _default
+    if not isinstance(client, Client):
+        raise InvalidArgument(f"use() takes an argil_nb.Client, got {type(client).__name__}")
+    with _lock:
+        _default = client
+    return client
+
+
+def default_client() -> Client:
+    """The client set by :func:`use`, else one made by :func:`connect` on first use."""
+    global _default
+    with _lock:
+        if _default is None:
+            _default = connect()
+        return _default

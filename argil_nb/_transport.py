@@ -1,0 +1,226 @@
+"""The one place that sends HTTP: session, pool, timeouts, retries, redirects, error mapping.
+
+Retry policy (urllib3 ``Retry``, mounted on the session for the API's origin only):
+
+* GET and DELETE: up to ``max_retries`` retries on 429, 500, 502, 503, 504, connection
+  errors and read timeouts; exponential backoff ``backoff_factor * 2**(n-1)`` seconds
+  (the first retry at once) plus up to ``BACKOFF_JITTER`` s of jitter, each sleep capped at
+  ``BACKOFF_MAX`` s; a ``Retry-After`` header is honoured instead, capped at
+  ``RETRY_AFTER_MAX`` s.
+* POST: retried only when the server cannot have acted on it: on 429 and on failures to
+  connect. Never after a 5xx or a read error (no duplicate uploads).
+
+Redirects are followed by hand, and only within the API's origin: the key travels in a
+custom header (``x-api-key``) that requests would forward to any host, so a redirect to
+another host is refused instead.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from .errors import APIConnectionError, APIError, InvalidArgument, error_from_response
+
+log = logging.getLogger("argil_nb")
+
+RETRY_STATUSES = (429, 500, 502, 503, 504)
+BACKOFF_JITTER = 0.25
+BACKOFF_MAX = 8.0
+RETRY_AFTER_MAX = 30
+MAX_REDIRECTS = 3
+_LOOPBACK_NAMES = {"localhost", "localhost.localdomain"}
+
+
+class _ArgilRetry(Retry):
+    """``Retry`` that retries POST on 429 only; read errors on POST stay fatal (the default)."""
+
+    def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
+        if method.upper() == "POST":
+            return status_code == 429 and bool(self.total)
+        return super().is_retry(method, status_code, has_retry_after)
+
+
+def make_retry(max_retries: int, backoff_factor: float) -> Retry:
+    """The retry policy described in this module's docstring."""
+    return _ArgilRetry(
+        total=max_retries,
+        connect=max_retries,
+        read=max_retries,
+        status=max_retries,
+        other=0,
+        redirect=0,
+        allowed_methods=frozenset({"GET", "DELETE"}),
+        status_forcelist=RETRY_STATUSES,
+        backoff_factor=backoff_factor,
+        backoff_jitter=BACKOFF_JITTER,
+        backoff_max=BACKOFF_MAX,
+        retry_after_max=RETRY_AFTER_MAX,
+        raise_on_status=False,
+        raise_on_redirect=False,
+    )
+
+
+def is_loopback(host: str) -> bool:
+    """True for localhost names and loopback addresses (127.0.0.0/8, ::1)."""
+    if host.lower() in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_base_url(base_url: str) -> str:
+    """Validate and normalise the API base URL (no trailing slash).
+
+    Raises
+    ------
+    InvalidArgument
+        When it is not http(s), has no host, or is plain http to a host other than loopback
+        (the key would cross the network in clear text).
+    """
+    if not isinstance(base_url, str):
+        raise InvalidArgument(f"base_url must be a string, got {type(base_url).__name__}")
+    url = base_url.strip().rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidArgument(
+            f"base_url {base_url!r} is not an http(s) URL; expected e.g. https://api.argil.ai/v1"
+        )
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise InvalidArgument(f"base_url {base_url!r} must not carry a query, fragment or login")
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
+        raise InvalidArgument(
+            f"base_url {base_url!r} uses plain http to {parts.hostname}: the API key would "
+            "travel unencrypted. Use https, or http only to localhost/127.0.0.1."
+        )
+    return url
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return (parts.scheme, (parts.hostname or "").lower(), port)
+
+
+class Transport:
+    """Sends requests to one API origin with the key, a pool, timeouts and retries.
+
+    Parameters
+    ----------
+    api_key, base_url
+        Already validated.
+    timeout
+        ``(connect, read)`` seconds, applied to every request.
+    max_retries, backoff_factor
+        See the module docstring.
+    pool_size
+        Connections kept per host; the batch helpers run this many requests at once.
+    session
+        A ``requests.Session`` to use (tests inject one); an adapter with the retry policy is
+        mounted on it for the API's origin only.
+    """
+
+    def __init__(
+        self,
+        api_key: str,
+        base_url: str,
+        *,
+        timeout: tuple[float, float],
+        max_retries: int,
+        backoff_factor: float,
+        pool_size: int,
+        session: requests.Session | None = None,
+    ) -> None:
+        self._api_key = api_key
+        self.base_url = base_url
+        self.timeout = timeout
+        self.session = session if session is not None else requests.Session()
+        adapter = HTTPAdapter(
+            pool_connections=1,
+            pool_maxsize=pool_size,
+            max_retries=make_retry(max_retries, backoff_factor),
+        )
+        parts = urlsplit(base_url)
+        self.session.mount(f"{parts.scheme}://{parts.netloc}/", adapter)
+        self._origin = _origin(base_url)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Any = None,
+        json: Any = None,
+        ok: tuple[int, ...] = (200,),
+    ) -> requests.Response:
+        """Send ``method path`` and return the response when its status is in ``ok``.
+
+        Raises
+        ------
+        APIError
+            A subclass matching the status, once the retries are spent.
+        APIConnectionError
+            When the API could not be reached or did not answer in time.
+        """
+        url = self.base_url + path
+        shown_path = urlsplit(url).path
+        for _hop in range(MAX_REDIRECTS + 1):
+            response = self._send(method, url, shown_path, params=params, json=json)
+            if response.status_code in ok:
+                return response
+            location = response.headers.get("Location")
+            if not (300 <= response.status_code < 400 and location):
+                raise error_from_response(response, method, shown_path)
+            target = urljoin(url, location)
+            if _origin(target) != self._origin:
+                raise APIError(
+                    response.status_code,
+                    method,
+                    shown_path,
+                    f"redirected to another host ({urlsplit(target).hostname}); not followed "
+                    "so that the API key is only ever sent to the API",
+                )
+            url, params = target, None
+        raise APIError(response.status_code, method, shown_path, "too many redirects")
+
+    def _send(
+        self, method: str, url: str, shown_path: str, *, params: Any, json: Any
+    ) -> requests.Response:
+        try:
+            response = self.session.request(
+                method,
+                url,
+                params=params,
+                json=json,
+                headers={"x-api-key": self._api_key, "Accept": "application/json"},
+                timeout=self.timeout,
+                allow_redirects=False,
+            )
+        except requests.exceptions.RequestException as exc:
+            # ``from None``: requests' exceptions hold the prepared request, key included.
+            raise APIConnectionError(
+                f"could not reach the API for {method} {shown_path}: {_describe(exc)}. "
+                f"Check the network and base_url ({self.base_url})."
+            ) from None
+        log.debug("%s %s -> %s", method, shown_path, response.status_code)
+        return response
+
+    def close(self) -> None:
+        """Close the pooled connections."""
+        self.session.close()
+
+
+def _describe(exc: requests.exceptions.RequestException) -> str:
+    if isinstance(exc, requests.exceptions.Timeout):
+        return "timed out"
+    reason = exc.args[0] if exc.args else exc
+    reason = getattr(reason, "reason", reason)
+    return f"{type(exc).__name__} ({type(reason).__name__})"

@@ -1,0 +1,182 @@
+"""The ``argil-nb`` command: sandbox, get, list, export, watch, demo, lab."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from .client import Client
+from .csvio import to_csv
+from .errors import ArgilError, InvalidArgument
+
+__all__ = ["main"]
+
+_SHOWN = ["id", "name", "type", "status", "created_at"]
+
+
+def table_text(frame: pd.DataFrame) -> str:
+    """A compact plain-text table of the main columns."""
+    if frame.empty:
+        return "(no assets)"
+    shown = frame[[c for c in [*_SHOWN, "error"] if c in frame.columns]].copy()
+    shown["created_at"] = shown["created_at"].dt.strftime("%Y-%m-%d %H:%M:%S")
+    shown["name"] = shown["name"].str.slice(0, 40)
+    return shown.to_string(index=False, na_rep="-")
+
+
+def _client(args: argparse.Namespace) -> Client:
+    from ._default import connect
+
+    return connect(base_url=args.base_url) if args.base_url else connect()
+
+
+def _write(frame: pd.DataFrame, path: str | None) -> None:
+    if path:
+        written = to_csv(frame, path)
+        print(f"wrote {len(frame)} rows to {written}")
+
+
+def _ids_file(path: str) -> list[str]:
+    file = Path(path)
+    if not file.is_file():
+        raise InvalidArgument(f"ids file {path!r} does not exist")
+    if file.suffix.lower() == ".csv":
+        frame = pd.read_csv(file, dtype=str, keep_default_na=False)
+        if "id" not in frame.columns:
+            raise InvalidArgument(f"{path!r} has no 'id' column")
+        return [v for v in frame["id"] if v.strip()]
+    lines = file.read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
+def cmd_sandbox(args: argparse.Namespace) -> int:
+    from .sandbox import Sandbox
+
+    box = Sandbox(port=args.port, api_key=args.key, initial_assets=args.assets, speed=args.speed)
+    print(f"Argil sandbox on {box.base_url}", flush=True)
+    print(f"export ARGIL_BASE_URL={box.base_url} ARGIL_API_KEY={box.api_key}", flush=True)
+    try:
+        box.serve_forever()
+    except KeyboardInterrupt:
+        print("sandbox stopped")
+    return 0
+
+
+def cmd_get(args: argparse.Namespace) -> int:
+    frame = _client(args).get_assets(args.ids, errors="coerce", progress=False)
+    print(table_text(frame))
+    _write(frame.drop(columns="error"), args.csv)
+    return 1 if frame["error"].notna().any() else 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    frame = _client(args).list_assets(type=args.type, status=args.status)
+    print(table_text(frame))
+    print(f"{len(frame)} assets")
+    _write(frame, args.csv)
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    frame = _client(args).get_assets(_ids_file(args.ids), errors="coerce")
+    _write(frame, args.csv)
+    failed = int(frame["error"].notna().sum())
+    if failed:
+        print(f"{failed} ids failed; see the 'error' column", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def cmd_watch(args: argparse.Namespace) -> int:
+    from .terminal import watch_in_terminal
+
+    frame = watch_in_terminal(_client(args), args.ids, interval=args.interval)
+    _write(frame, args.csv)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+
+    return run_demo(csv_path=args.csv, count=args.count)
+
+
+def cmd_lab(args: argparse.Namespace) -> int:
+    from .lab import run_lab
+
+    return run_lab(port=args.port, notebooks=args.notebooks)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="argil-nb",
+        description="The Argil assets API from the terminal. Without ARGIL_API_KEY, commands "
+        "run against an embedded offline sandbox.",
+    )
+    parser.add_argument("--base-url", help="API root (default: ARGIL_BASE_URL or the real API)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("sandbox", help="run an Argil-compatible sandbox in the foreground")
+    p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--key", default=None, help="API key to accept (default: random)")
+    p.add_argument("--assets", type=int, default=24, help="seeded assets (default 24)")
+    p.add_argument("--speed", type=float, default=1.0, help="processing speed factor")
+    p.set_defaults(run=cmd_sandbox)
+
+    p = sub.add_parser("get", help="fetch assets by id")
+    p.add_argument("ids", nargs="+")
+    p.add_argument("--csv", help="also write the table to this .csv file")
+    p.set_defaults(run=cmd_get)
+
+    p = sub.add_parser("list", help="list the account's assets (every status by default)")
+    p.add_argument("--status", action="append", help="PROCESSING, READY or FAILED (repeatable)")
+    p.add_argument("--type", action="append", help="IMAGE, VIDEO or AUDIO (repeatable)")
+    p.add_argument("--csv", help="also write the table to this .csv file")
+    p.set_defaults(run=cmd_list)
+
+    p = sub.add_parser("export", help="fetch the ids in a file into a CSV")
+    p.add_argument("--ids", required=True, help="ids one per line, or a CSV with an id column")
+    p.add_argument("--csv", required=True, help="the .csv file to write")
+    p.set_defaults(run=cmd_export)
+
+    p = sub.add_parser("watch", help="a live table until every asset is READY or FAILED")
+    p.add_argument("ids", nargs="+")
+    p.add_argument("--interval", type=float, default=2.0)
+    p.add_argument("--csv", help="write the final table to this .csv file")
+    p.set_defaults(run=cmd_watch)
+
+    p = sub.add_parser("demo", help="upload to a sandbox, watch, export: the tour")
+    p.add_argument("--csv", default="argil-demo.csv", help="where to write the final table")
+    p.add_argument("--count", type=int, default=8, help="assets to upload")
+    p.set_defaults(run=cmd_demo)
+
+    p = sub.add_parser("lab", help="start a sandbox and JupyterLab on the notebooks")
+    p.add_argument("--port", type=int, default=8888)
+    p.add_argument("--notebooks", default="notebooks")
+    p.set_defaults(run=cmd_lab)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code (errors: one line, no traceback)."""
+    args = _parser().parse_args(argv)
+    try:
+        code: int = args.run(args)
+    except ArgilError as exc:
+        print(f"argil-nb: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("argil-nb: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,313 @@
+"""``Client``: the Argil assets API, one call per method, with typed errors."""
+
+from __future__ import annotations
+
+import os
+import posixpath
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlsplit
+
+import requests
+
+from ._html import is_web_url
+from ._transport import Transport, check_base_url
+from .errors import AssetNotFound, InvalidArgument, InvalidResponse
+from .models import IMAGE, VIDEO, Asset, normalize_id
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["DEFAULT_BASE_URL", "Client", "Page"]
+
+DEFAULT_BASE_URL = "https://api.argil.ai/v1"
+MAX_PAGE_SIZE = 100
+_IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".tif", ".tiff", ".avif"}
+_VIDEO_EXTENSIONS = {".mp4", ".mov", ".webm", ".mkv", ".avi", ".m4v", ".mpeg", ".mpg"}
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of ``GET /assets``: the assets and the pagination headers."""
+
+    assets: list[Asset]
+    page: int
+    total_pages: int
+    total_count: int
+
+
+class Client:
+    """A connection to the Argil API (or the sandbox).
+
+    Parameters
+    ----------
+    api_key
+        The key; defaults to the ``ARGIL_API_KEY`` environment variable.
+    base_url
+        Defaults to ``ARGIL_BASE_URL``, else ``https://api.argil.ai/v1``. Plain http is only
+        accepted to loopback.
+    timeout
+        Seconds: one number for both, or ``(connect, read)``. Default ``(5, 30)``.
+    max_retries
+        Retries per request for transient failures (see ``argil_nb._transport``). Default 4.
+    max_workers
+        Requests in flight at once for the batch calls; also the connection pool size.
+    backoff_factor
+        Base of the exponential backoff between retries, in seconds.
+    session
+        A ``requests.Session`` to send through (for tests and proxies).
+
+    Raises
+    ------
+    InvalidArgument
+        When no key is given or found, or the base URL or a number is unusable.
+    """
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        *,
+        timeout: float | tuple[float, float] = (5.0, 30.0),
+        max_retries: int = 4,
+        max_workers: int = 8,
+        backoff_factor: float = 0.5,
+        session: requests.Session | None = None,
+    ) -> None:
+        key = api_key if api_key is not None else os.environ.get("ARGIL_API_KEY")
+        if not isinstance(key, str) or not key.strip():
+            raise InvalidArgument(
+                "No Argil API key: pass api_key=... or set the ARGIL_API_KEY environment "
+                "variable. To try argil_nb without a key, use argil_nb.connect(), which starts "
+                "the offline sandbox."
+            )
+        url = check_base_url(base_url or os.environ.get("ARGIL_BASE_URL") or DEFAULT_BASE_URL)
+        connect_read = _timeout_pair(timeout)
+        for label, value in (("max_retries", max_retries), ("max_workers", max_workers)):
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise InvalidArgument(f"{label} must be a non-negative int, got {value!r}")
+        if max_workers < 1:
+            raise InvalidArgument(f"max_workers must be at least 1, got {max_workers}")
+        self.max_workers = max_workers
+        self._key_tail = key.strip()[-4:]
+        self._http = Transport(
+            key.strip(),
+            url,
+            timeout=connect_read,
+            max_retries=max_retries,
+            backoff_factor=backoff_factor,
+            pool_size=max_workers,
+            session=session,
+        )
+
+    @property
+    def base_url(self) -> str:
+        """The API root this client talks to."""
+        return self._http.base_url
+
+    @property
+    def timeout(self) -> tuple[float, float]:
+        """``(connect, read)`` timeout in seconds."""
+        return self._http.timeout
+
+    def __repr__(self) -> str:
+        return f"Client(base_url={self.base_url!r}, api_key='…{self._key_tail}')"
+
+    def close(self) -> None:
+        """Release pooled connections."""
+        self._http.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # single assets -----------------------------------------------------------------------
+
+    def get_asset(self, asset_id: object) -> Asset:
+        """Fetch one asset.
+
+        Parameters
+        ----------
+        asset_id
+            A UUID string (any case) or ``uuid.UUID``.
+
+        Raises
+        ------
+        InvalidAssetId
+            Before any request, for an id that is not a UUID.
+        AssetNotFound
+            When the account has no such asset.
+        """
+        normal = normalize_id(asset_id)
+        path = f"/assets/{normal}"
+        try:
+            response = self._http.request("GET", path)
+        except AssetNotFound as exc:
+            exc.asset_id = normal
+            raise
+        return _asset_from(_json(response, "GET", path), "GET", path)
+
+    def create_asset(self, url: str, *, name: str | None = None, type: str | None = None) -> Asset:
+        """Upload an asset by URL; it starts ``PROCESSING``.
+
+        Parameters
+        ----------
+        url
+            A publicly reachable http(s) URL of the file.
+        name
+            1 to 256 characters; defaults to the URL's file name.
+        type
+            ``"IMAGE"`` or ``"VIDEO"``; inferred from the URL's extension when omitted.
+
+        Raises
+        ------
+        InvalidArgument
+            Before any request, when the URL, name or type is unusable.
+        """
+        if not is_web_url(url):
+            raise InvalidArgument(f"url must be an http(s) URL of the file, got {url!r}")
+        file_name = unquote(posixpath.basename(urlsplit(url.strip()).path))
+        if name is None:
+            name = file_name
+        if not isinstance(name, str) or not 1 <= len(name) <= 256:
+            shown = name if not isinstance(name, str) or len(name) < 60 else name[:60] + "…"
+            raise InvalidArgument(f"name must be a string of 1 to 256 characters, got {shown!r}")
+        asset_type = _infer_type(file_name) if type is None else _check_type(type)
+        body = {"name": name, "type": asset_type, "url": url.strip()}
+        response = self._http.request("POST", "/assets", json=body, ok=(200, 201))
+        return _asset_from(_json(response, "POST", "/assets"), "POST", "/assets")
+
+    def delete_asset(self, asset_id: object) -> None:
+        """Delete one asset.
+
+        Raises
+        ------
+        InvalidAssetId
+            Before any request, for an id that is not a UUID.
+        AssetNotFound
+            When the account has no such asset.
+        """
+        normal = normalize_id(asset_id)
+        try:
+            self._http.request("DELETE", f"/assets/{normal}", ok=(200, 202, 204))
+        except AssetNotFound as exc:
+            exc.asset_id = normal
+            raise
+
+    def list_page(
+        self,
+        *,
+        page: int = 1,
+        page_size: int = MAX_PAGE_SIZE,
+        types: Iterable[str] = (),
+        statuses: Iterable[str] = (),
+    ) -> Page:
+        """Fetch one page of ``GET /assets``.
+
+        ``statuses`` empty means the API's default (READY only); pass every status to see all.
+        """
+        params: list[tuple[str, Any]] = [("type", t) for t in types]
+        params += [("status", s) for s in statuses]
+        params += [("page", page), ("pageSize", page_size)]
+        response = self._http.request("GET", "/assets", params=params)
+        data = _json(response, "GET", "/assets")
+        if not isinstance(data, list):
+            raise InvalidResponse(
+                response.status_code, "GET", "/assets", "expected a JSON array of assets"
+            )
+        assets = [_asset_from(item, "GET", "/assets") for item in data]
+        headers = response.headers
+        count = _int_header(headers, "X-Total-Count", len(assets))
+        pages = _int_header(headers, "X-Total-Pages", -(-count // page_size) if count else 0)
+        return Page(assets, _int_header(headers, "X-Page", page), pages, count)
+
+    # many assets (batch.py does the work) ------------------------------------------------
+
+    def get_assets(
+        self, ids: Any, *, errors: str = "raise", progress: bool | None = None
+    ) -> pd.DataFrame:
+        """Fetch many assets into a frame; see :func:`argil_nb.batch.get_assets`."""
+        from .batch import get_assets
+
+        return get_assets(self, ids, errors=errors, progress=progress)
+
+    def list_assets(
+        self,
+        *,
+        type: str | Iterable[str] | None = None,
+        status: str | Iterable[str] | None = None,
+        progress: bool | None = None,
+    ) -> pd.DataFrame:
+        """Every asset of the account (every status by default); see ``batch.list_assets``."""
+        from .batch import list_assets
+
+        return list_assets(self, type=type, status=status, progress=progress)
+
+    def wait(self, ids: Any, *, timeout: float = 600, progress: bool | None = None) -> pd.DataFrame:
+        """Poll until every asset is READY or FAILED; see :func:`argil_nb.batch.wait`."""
+        from .polling import wait
+
+        return wait(self, ids, timeout=timeout, progress=progress)
+
+
+def _timeout_pair(timeout: object) -> tuple[float, float]:
+    pair = timeout if isinstance(timeout, tuple) else (timeout, timeout)
+    if len(pair) != 2 or not all(
+        isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 for v in pair
+    ):
+        raise InvalidArgument(
+            f"timeout must be a positive number or a (connect, read) pair, got {timeout!r}"
+        )
+    return (float(pair[0]), float(pair[1]))
+
+
+def _infer_type(file_name: str) -> str:
+    ext = posixpath.splitext(file_name.lower())[1]
+    if ext in _IMAGE_EXTENSIONS:
+        return IMAGE
+    if ext in _VIDEO_EXTENSIONS:
+        return VIDEO
+    raise InvalidArgument(
+        f"cannot tell the asset type from the file name {file_name!r}: "
+        "pass type='IMAGE' or type='VIDEO'."
+    )
+
+
+def _check_type(value: object) -> str:
+    text = value.strip().upper() if isinstance(value, str) else None
+    if text in (IMAGE, VIDEO):
+        return text
+    if text == "AUDIO":
+        raise InvalidArgument("type='AUDIO' cannot be uploaded: the API accepts IMAGE or VIDEO.")
+    raise InvalidArgument(f"type must be 'IMAGE' or 'VIDEO', got {value!r}")
+
+
+def _json(response: requests.Response, method: str, path: str) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        ctype = response.headers.get("Content-Type", "no content type")
+        excerpt = " ".join(response.text.split())[:80]
+        raise InvalidResponse(
+            response.status_code,
+            method,
+            path,
+            f"expected JSON, got {ctype} ({len(response.content)} bytes: {excerpt!r})",
+        ) from None
+
+
+def _asset_from(data: Any, method: str, path: str) -> Asset:
+    try:
+        return Asset.from_api(data)
+    except ValueError as exc:
+        raise InvalidResponse(200, method, path, f"malformed asset: {exc}") from None
+
+
+def _int_header(headers: Any, name: str, default: int) -> int:
+    try:
+        return int(headers[name])
+    except (KeyError, TypeError, ValueError):
+        return default

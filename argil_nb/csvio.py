@@ -1,0 +1,178 @@
+"""Lossless, spreadsheet-safe CSV for status tables.
+
+The encoding, one rule per problem:
+
+* NA is an empty field. A text value that is empty, or that starts with a character a
+  spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``, tab, CR) or with the escape
+  character ``'`` itself, gets one leading ``'``. :func:`read_csv` removes it, so the empty
+  string, NA and every formula-looking text come back exactly as they were.
+* ``created_at`` is ISO 8601 UTC with nanoseconds, ``2026-11-01T10:00:00.000000000Z``.
+* UTF-8 with CRLF line ends (RFC 4180: a CR or LF inside a value gets quoted). The index
+  is not written (a read frame has a fresh RangeIndex). Schema columns and ``error`` get
+  their dtypes back; any other column comes back as ``string``; unused unknown categories
+  are not kept.
+* The write is atomic: a temporary file beside the target, then a rename.
+
+What is refused, before anything is written: a path not ending in ``.csv``, a missing folder,
+a directory, and an existing file that is not text (NUL bytes or not UTF-8 in its first 8 KiB),
+so that a typo cannot replace a notebook or a spreadsheet.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .errors import InvalidArgument
+from .frames import COLUMNS, STRING, category_dtype
+
+__all__ = ["read_csv", "to_csv"]
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
+_CATEGORY_COLUMNS = ("type", "status")
+
+
+def _escape(value: object) -> object:
+    if value is None or value is pd.NA or not isinstance(value, str):
+        return value
+    return "'" + value if value == "" or value.startswith(_FORMULA_STARTS) else value
+
+
+def _unescape(value: object) -> object:
+    if isinstance(value, str) and value.startswith("'"):
+        return value[1:]
+    return value
+
+
+def _check_target(path: str | os.PathLike[str]) -> Path:
+    target = Path(path)
+    if target.suffix.lower() != ".csv":
+        raise InvalidArgument(f"refusing to write {str(target)!r}: the path must end in .csv")
+    if target.is_dir():
+        raise InvalidArgument(f"refusing to write {str(target)!r}: it is a directory")
+    if not target.parent.is_dir():
+        raise InvalidArgument(
+            f"cannot write {str(target)!r}: folder {str(target.parent)!r} does not exist"
+        )
+    if target.exists() and not _looks_like_text(target):
+        raise InvalidArgument(
+            f"refusing to overwrite {str(target)!r}: it exists and is not a text CSV file. "
+            "Choose another path or remove it first."
+        )
+    return target
+
+
+def _looks_like_text(path: Path) -> bool:
+    with path.open("rb") as handle:
+        head = handle.read(8192)
+    if b"\x00" in head:
+        return False
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # The read may have cut a multi-byte character at the end: that is still text.
+        return exc.start >= len(head) - 3
+    return True
+
+
+def _encode(frame: pd.DataFrame) -> pd.DataFrame:
+    out = pd.DataFrame(index=range(len(frame)))
+    for name in frame.columns:
+        column = frame[name]
+        if isinstance(column.dtype, pd.DatetimeTZDtype):
+            utc = column.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy("datetime64[ns]")
+            texts = np.char.add(np.datetime_as_string(utc, unit="ns"), "Z").astype(object)
+            texts[column.isna().to_numpy()] = None
+            out[name] = texts
+        elif column.dtype == object or isinstance(
+            column.dtype, (pd.StringDtype, pd.CategoricalDtype)
+        ):
+            values = column.astype(object).to_numpy()
+            out[name] = [_escape(v) for v in values]
+        else:
+            out[name] = column.to_numpy()
+    return out
+
+
+def to_csv(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+    """Write a status table to ``path`` as CSV, atomically and spreadsheet-safe.
+
+    Parameters
+    ----------
+    frame
+        A frame from argil_nb (any extra columns are written too).
+    path
+        Where to write; must end in ``.csv``. See the module docstring for what is refused.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+    """
+    if not isinstance(frame, pd.DataFrame):
+        raise InvalidArgument(f"to_csv takes a pandas DataFrame, got {type(frame).__name__}")
+    target = _check_target(path)
+    encoded = _encode(frame)
+    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed below, renamed on success
+        "w",
+        encoding="utf-8",
+        newline="",
+        dir=target.parent,
+        prefix=f".{target.name}.",
+        suffix=".tmp",
+        delete=False,
+    )
+    try:
+        with handle:
+            encoded.to_csv(handle, index=False, na_rep="", lineterminator="\r\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        if target.exists():
+            with contextlib.suppress(OSError):
+                os.chmod(handle.name, target.stat().st_mode & 0o777)
+        os.replace(handle.name, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(handle.name)
+        raise
+    return target
+
+
+def read_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """Read a table written by :func:`to_csv`, with the argil_nb dtypes restored.
+
+    Raises
+    ------
+    InvalidArgument
+        When the file lacks the schema's columns.
+    """
+    raw = pd.read_csv(
+        path,
+        dtype=object,
+        keep_default_na=False,
+        na_values=[""],
+        encoding="utf-8-sig",
+    )
+    missing = [c for c in COLUMNS if c not in raw.columns]
+    if missing:
+        raise InvalidArgument(
+            f"{os.fspath(path)!r} is not an argil_nb status table: missing columns {missing}"
+        )
+    frame = pd.DataFrame(index=range(len(raw)))
+    for name in raw.columns:
+        values = [None if v is None or v != v else v for v in raw[name].to_numpy()]
+        if name == "created_at":
+            parsed = pd.to_datetime(pd.Series(values, dtype=object), utc=True, format="ISO8601")
+            frame[name] = parsed.dt.as_unit("ns")
+            continue
+        texts = [_unescape(v) for v in values]
+        if name in _CATEGORY_COLUMNS:
+            frame[name] = pd.Categorical(texts, dtype=category_dtype(name, texts))
+        else:
+            frame[name] = pd.array(texts, dtype=STRING)
+    return frame[list(raw.columns)]

@@ -1,0 +1,41 @@
+"""``argil-nb demo``: upload to a sandbox, watch the uploads process, export the table."""
+
+from __future__ import annotations
+
+from .csvio import to_csv
+from .terminal import summary_line, watch_in_terminal
+
+__all__ = ["run_demo"]
+
+DEMO_FILES = [
+    "beach-sunset.mp4",
+    "city-timelapse.mov",
+    "product-closeup.png",
+    "team-photo.jpg",
+    "logo-reveal.webm",
+    "office-walkthrough.mp4",
+    "whiteboard-sketch.png",
+    "drone-coastline.mp4",
+    "coffee-pour.gif",
+    "keynote-stage.jpg",
+]
+
+
+def run_demo(csv_path: str = "argil-demo.csv", count: int = 8) -> int:
+    """Start a sandbox (processing 1-5 s), upload ``count`` assets, watch, export to CSV."""
+    from .sandbox import Sandbox
+
+    with Sandbox(seed=7, processing_seconds=(1.0, 5.0), failure_rate=0.15) as box:
+        client = box.client()
+        print(f"sandbox: {box.base_url}")
+        assets = []
+        for i in range(count):
+            file = DEMO_FILES[i % len(DEMO_FILES)]
+            url = f"https://media.example.com/broll/{i:02d}-{file}"
+            assets.append(client.create_asset(url))
+        print(f"uploaded {len(assets)} assets; watching them process:")
+        frame = watch_in_terminal(client, [a.id for a in assets], interval=0.5)
+        written = to_csv(frame, csv_path)
+        print(summary_line(frame))
+        print(f"wrote {len(frame)} rows to {written}")
+    return 0

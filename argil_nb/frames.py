@@ -1,0 +1,160 @@
+"""Assets -> DataFrame, with one schema whatever the pandas version. Pure: no HTTP.
+
+The schema (column, dtype):
+
+=============== ======================================================================
+id              string
+name            string
+type            category: AUDIO, IMAGE, VIDEO, then unknown values in first-seen order
+status          category: PROCESSING, READY, FAILED, then unknown values likewise
+created_at      datetime64[ns, UTC]
+file_url        string
+thumbnail_url   string
+=============== ======================================================================
+
+``string`` is ``pandas.StringDtype("python")`` (NA is ``pd.NA``): the same under pandas 2.2 and
+3.x, with or without pyarrow. The categories are held in an object Index for the same reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+
+from .errors import InvalidArgument
+from .models import ASSET_TYPES, STATUSES, Asset
+
+__all__ = [
+    "COLUMNS",
+    "ERROR_COLUMN",
+    "STRING",
+    "assets_frame",
+    "category_dtype",
+    "empty_frame",
+    "schema_frame",
+]
+
+STRING = pd.StringDtype("python")
+ERROR_COLUMN = "error"
+COLUMNS: tuple[str, ...] = (
+    "id",
+    "name",
+    "type",
+    "status",
+    "created_at",
+    "file_url",
+    "thumbnail_url",
+)
+_STRING_COLUMNS = ("id", "name", "file_url", "thumbnail_url")
+_API_KEYS = {
+    "id": "id",
+    "name": "name",
+    "type": "type",
+    "status": "status",
+    "created_at": "createdAt",
+    "file_url": "fileUrl",
+    "thumbnail_url": "thumbnailUrl",
+}
+_KNOWN = {"type": ASSET_TYPES, "status": STATUSES}
+
+
+def category_dtype(column: str, values: Iterable[Any] = ()) -> pd.CategoricalDtype:
+    """The dtype of ``type`` or ``status``: the known values, then unknown ones as seen."""
+    known = _KNOWN[column]
+    extra = [v for v in pd.unique(pd.Series(list(values), dtype=object).dropna()) if v not in known]
+    categories = pd.Index([*known, *(str(v) for v in extra)], dtype=object)
+    return pd.CategoricalDtype(categories=categories, ordered=False)
+
+
+def _text(values: Sequence[Any]) -> pd.api.extensions.ExtensionArray:
+    return pd.array(
+        [None if v is None else v if isinstance(v, str) else str(v) for v in values],
+        dtype=STRING,
+    )
+
+
+def _categorical(column: str, values: Sequence[Any]) -> pd.Categorical:
+    texts = [None if v is None else v if isinstance(v, str) else str(v) for v in values]
+    return pd.Categorical(texts, dtype=category_dtype(column, texts))
+
+
+def _timestamps(values: Sequence[Any]) -> pd.DatetimeIndex:
+    cleaned = [v if isinstance(v, (str, datetime)) else None for v in values]
+    parsed = pd.to_datetime(
+        pd.Series(cleaned, dtype=object), utc=True, format="ISO8601", errors="coerce"
+    )
+    return pd.DatetimeIndex(parsed).as_unit("ns")
+
+
+def schema_frame(columns: Mapping[str, Sequence[Any]]) -> pd.DataFrame:
+    """Build a schema frame from raw column lists (keys: the schema's column names).
+
+    Strings become ``string``, ``type``/``status`` categories, ``created_at`` is parsed from
+    ISO 8601 text or datetimes (unreadable values become NaT).
+    """
+    length = len(columns["id"])
+    data: dict[str, Any] = {}
+    for name in COLUMNS:
+        values = columns.get(name, [None] * length)
+        if name in _KNOWN:
+            data[name] = _categorical(name, values)
+        elif name == "created_at":
+            data[name] = _timestamps(values)
+        else:
+            data[name] = _text(values)
+    return pd.DataFrame(data, columns=list(COLUMNS))
+
+
+def empty_frame(with_error: bool = False) -> pd.DataFrame:
+    """A frame with no rows and the full schema (plus ``error`` when asked)."""
+    frame = schema_frame({name: [] for name in COLUMNS})
+    if with_error:
+        frame[ERROR_COLUMN] = pd.array([], dtype=STRING)
+    return frame
+
+
+def assets_frame(assets: Iterable[Asset | Mapping[str, Any]]) -> pd.DataFrame:
+    """Turn Assets or API JSON dicts into a frame with the argil_nb schema.
+
+    Parameters
+    ----------
+    assets
+        Any iterable of :class:`Asset` or API dicts (camelCase keys), mixed freely.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per input, in order; an empty input gives an empty frame with the schema.
+
+    Raises
+    ------
+    InvalidArgument
+        When an item is neither an Asset nor a mapping.
+    """
+    if isinstance(assets, (str, bytes, Mapping, Asset)):
+        raise InvalidArgument(
+            "assets_frame takes an iterable of Assets or API dicts, not a single "
+            f"{type(assets).__name__}; wrap it in a list"
+        )
+    records = list(assets)
+    columns: dict[str, list[Any]] = {name: [] for name in COLUMNS}
+    if records and all(isinstance(r, Mapping) for r in records):
+        # The hot path (100,000 API dicts): one comprehension per column.
+        for name, key in _API_KEYS.items():
+            columns[name] = [r.get(key) for r in records]  # type: ignore[union-attr]
+        return schema_frame(columns)
+    for index, record in enumerate(records):
+        if isinstance(record, Asset):
+            for name in COLUMNS:
+                columns[name].append(getattr(record, name))
+        elif isinstance(record, Mapping):
+            for name, key in _API_KEYS.items():
+                columns[name].append(record.get(key))
+        else:
+            raise InvalidArgument(
+                f"item {index} is a {type(record).__name__}; assets_frame takes Assets or API dicts"
+            )
+    return schema_frame(columns)

@@ -1,0 +1,74 @@
+"""A live status table in the terminal, for ``argil-nb watch`` and ``argil-nb demo``."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from typing import Any, TextIO
+
+import pandas as pd
+
+from .client import Client
+from .errors import APIConnectionError, RateLimitError, ServerError
+from .models import TERMINAL_STATUSES
+
+__all__ = ["summary_line", "watch_in_terminal"]
+
+
+def summary_line(frame: pd.DataFrame) -> str:
+    """``3/8 finished · READY 2 · FAILED 1 · PROCESSING 5``, with a text progress bar."""
+    counts = frame["status"].value_counts(sort=False)
+    done = int(frame["status"].isin(list(TERMINAL_STATUSES)).sum())
+    total = len(frame)
+    width = 24
+    filled = width * done // total if total else width
+    parts = " · ".join(f"{k} {int(v)}" for k, v in counts.items() if v)
+    return f"[{'#' * filled}{'.' * (width - filled)}] {done}/{total} finished · {parts}"
+
+
+def watch_in_terminal(
+    client: Client,
+    ids: Any,
+    *,
+    interval: float = 2.0,
+    out: TextIO | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> pd.DataFrame:
+    """Refresh a table in place until every asset is READY or FAILED; Ctrl-C stops.
+
+    On a terminal the table is redrawn in place; elsewhere (a pipe, a log) only the summary
+    line is printed, when it changes. Returns the last frame.
+    """
+    from .cli import table_text
+
+    stream = out or sys.stdout
+    live = stream.isatty()
+    frame = client.get_assets(ids, progress=False)
+    last_lines = 0
+    last_summary = ""
+    try:
+        while True:
+            summary = summary_line(frame)
+            if live:
+                text = table_text(frame) + "\n" + summary
+                stream.write(f"\x1b[{last_lines}F\x1b[J" if last_lines else "")
+                stream.write(text + "\n")
+                last_lines = text.count("\n") + 1
+            elif summary != last_summary:
+                stream.write(summary + "\n")
+            last_summary = summary
+            stream.flush()
+            if frame["status"].isin(list(TERMINAL_STATUSES)).all():
+                break
+            sleep(interval)
+            try:
+                frame = client.get_assets(frame["id"], progress=False)
+            except (APIConnectionError, RateLimitError, ServerError) as exc:
+                stream.write(f"(refresh failed, retrying: {exc})\n")
+                last_lines = 0
+    except KeyboardInterrupt:
+        stream.write("stopped\n")
+    if not live:
+        stream.write(table_text(frame) + "\n")
+    return frame

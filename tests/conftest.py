@@ -1,0 +1,41 @@
+"""Shared fixtures: a real sandbox on loopback, a fake clock, a canary key."""
+
+from __future__ import annotations
+
+import pytest
+
+from argil_nb.sandbox import Sandbox
+
+CANARY_KEY = "sk-canary-7f3a9e1c5b2d4f60a8e9c7b5d3f1a2e4"
+
+
+class FakeClock:
+    """A clock that only moves when a test says so."""
+
+    def __init__(self, start: float = 1000.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def sandbox(clock):
+    """A seeded sandbox with 30 assets, processing driven by ``clock``, canary key."""
+    with Sandbox(seed=11, initial_assets=30, clock=clock, api_key=CANARY_KEY) as box:
+        yield box
+
+
+@pytest.fixture
+def client(sandbox):
+    """A client for ``sandbox`` that does not sleep between retries."""
+    with sandbox.client(backoff_factor=0, timeout=(2, 5)) as c:
+        yield c

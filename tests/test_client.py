@@ -1,0 +1,216 @@
+"""The client against a real sandbox on loopback: every endpoint and error path."""
+
+import uuid
+
+import pytest
+
+import argil_nb as an
+from argil_nb.client import Client
+
+from .conftest import CANARY_KEY
+
+
+def first_id(sandbox, status="READY"):
+    return next(a["id"] for a in sandbox.assets() if a["status"] == status)
+
+
+def test_get_asset(sandbox, client):
+    raw = sandbox.asset(first_id(sandbox))
+    asset = client.get_asset(raw["id"])
+    assert asset.to_api() == raw
+    assert asset.created_at.tzinfo is not None
+
+
+def test_get_asset_accepts_uuid_objects_and_upper_case(sandbox, client):
+    asset_id = first_id(sandbox)
+    assert client.get_asset(uuid.UUID(asset_id)).id == asset_id
+    assert client.get_asset(asset_id.upper()).id == asset_id
+
+
+def test_invalid_id_is_refused_before_any_request(sandbox, client):
+    sandbox.reset_stats()
+    with pytest.raises(an.InvalidAssetId, match="'not-an-id'"):
+        client.get_asset("not-an-id")
+    with pytest.raises(an.InvalidAssetId):
+        client.delete_asset("../assets")
+    assert sandbox.stats.requests == 0
+
+
+def test_not_found_carries_the_id(client):
+    missing = str(uuid.uuid4())
+    with pytest.raises(an.AssetNotFound) as info:
+        client.get_asset(missing)
+    error = info.value
+    assert error.asset_id == missing
+    assert error.status_code == 404 and error.method == "GET"
+    assert error.path == f"/v1/assets/{missing}"
+    assert missing in str(error)
+
+
+def test_create_then_processing_then_terminal(sandbox, client, clock):
+    asset = client.create_asset("https://media.example.com/broll/Beach%20Sunset.MP4")
+    assert (asset.name, asset.type, asset.status) == ("Beach Sunset.MP4", "VIDEO", "PROCESSING")
+    assert asset.file_url is None and asset.thumbnail_url is None
+    clock.advance(3600)
+    done = client.get_asset(asset.id)
+    assert done.status in ("READY", "FAILED")
+    if done.status == "READY":
+        assert done.file_url and done.thumbnail_url
+
+
+def test_create_with_explicit_name_and_type(client):
+    asset = client.create_asset("https://x.example.com/file?id=3", name="my clip", type="video")
+    assert (asset.name, asset.type) == ("my clip", "VIDEO")
+
+
+@pytest.mark.parametrize(
+    "url,kwargs,match",
+    [
+        ("ftp://x.example.com/a.png", {}, "http"),
+        ("not a url", {}, "http"),
+        ("https://x.example.com/a.txt", {}, "cannot tell the asset type"),
+        ("https://x.example.com/a.png", {"type": "AUDIO"}, "AUDIO"),
+        ("https://x.example.com/a.png", {"type": "GIF"}, "IMAGE' or 'VIDEO"),
+        ("https://x.example.com/a.png", {"name": ""}, "1 to 256"),
+        ("https://x.example.com/a.png", {"name": "x" * 257}, "1 to 256"),
+        ("https://x.example.com/", {"type": "IMAGE"}, "1 to 256"),
+    ],
+)
+def test_create_validates_before_sending(sandbox, client, url, kwargs, match):
+    sandbox.reset_stats()
+    with pytest.raises(an.InvalidArgument, match=match):
+        client.create_asset(url, **kwargs)
+    assert sandbox.stats.requests == 0
+
+
+def test_delete(sandbox, client):
+    asset_id = first_id(sandbox)
+    client.delete_asset(asset_id)
+    with pytest.raises(an.AssetNotFound):
+        client.get_asset(asset_id)
+    with pytest.raises(an.AssetNotFound) as info:
+        client.delete_asset(asset_id)
+    assert info.value.asset_id == asset_id
+
+
+def test_wrong_key_is_an_authentication_error(sandbox):
+    bad = Client(api_key="sk-wrong", base_url=sandbox.base_url)
+    with pytest.raises(an.AuthenticationError, match="ARGIL_API_KEY") as info:
+        bad.get_asset(first_id(sandbox))
+    assert info.value.status_code == 401
+
+
+def test_missing_key_names_the_variable(monkeypatch):
+    monkeypatch.delenv("ARGIL_API_KEY", raising=False)
+    with pytest.raises(an.InvalidArgument, match="ARGIL_API_KEY"):
+        Client()
+
+
+def test_key_and_base_url_from_the_environment(monkeypatch, sandbox):
+    monkeypatch.setenv("ARGIL_API_KEY", sandbox.api_key)
+    monkeypatch.setenv("ARGIL_BASE_URL", sandbox.base_url)
+    assert Client().get_asset(first_id(sandbox)).status == "READY"
+
+
+@pytest.mark.parametrize(
+    "url", ["http://api.example.com/v1", "ftp://127.0.0.1/v1", "api.argil.ai", "https://u:p@x.com"]
+)
+def test_unsafe_or_malformed_base_urls_are_refused(url):
+    with pytest.raises(an.InvalidArgument):
+        Client(api_key="k", base_url=url)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://api.argil.ai/v1/",
+        "http://localhost:1/v1",
+        "http://127.0.0.5:9/v1",
+        "http://[::1]:9/v1",
+    ],
+)
+def test_https_and_loopback_base_urls_are_accepted(url):
+    assert Client(api_key="k", base_url=url).base_url == url.rstrip("/")
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"timeout": 0},
+        {"timeout": (1, 2, 3)},
+        {"max_retries": -1},
+        {"max_workers": 0},
+        {"max_workers": "8"},
+    ],
+)
+def test_bad_numbers_are_refused(kwargs):
+    with pytest.raises(an.InvalidArgument):
+        Client(api_key="k", base_url="http://127.0.0.1:1/v1", **kwargs)
+
+
+def test_error_bodies_that_are_html_are_summarised(sandbox, client):
+    sandbox.respond_next(
+        502,
+        "<html><body><h1>502 Bad Gateway</h1></body></html>",
+        content_type="text/html",
+        times=10,
+    )
+    with pytest.raises(an.ServerError, match="non-JSON text/html") as info:
+        client.get_asset(first_id(sandbox))
+    assert info.value.status_code == 502
+
+
+@pytest.mark.parametrize(
+    "body,content_type",
+    [
+        (b"<html>hi</html>", "text/html"),
+        (b"", "application/json"),
+        (b"{not json", "application/json"),
+    ],
+)
+def test_a_success_that_is_not_json_is_an_invalid_response(sandbox, client, body, content_type):
+    sandbox.respond_next(200, body, content_type=content_type)
+    with pytest.raises(an.InvalidResponse, match="expected JSON"):
+        client.get_asset(first_id(sandbox))
+
+
+def test_a_success_with_the_wrong_shape_is_an_invalid_response(sandbox, client):
+    sandbox.respond_next(200, {"name": "no id"})
+    with pytest.raises(an.InvalidResponse, match="malformed asset"):
+        client.get_asset(first_id(sandbox))
+    sandbox.respond_next(200, {"not": "a list"})
+    with pytest.raises(an.InvalidResponse, match="array"):
+        client.list_page()
+
+
+def test_connect_uses_the_key_when_set(monkeypatch, sandbox):
+    monkeypatch.setenv("ARGIL_API_KEY", sandbox.api_key)
+    monkeypatch.setenv("ARGIL_BASE_URL", sandbox.base_url)
+    assert an.connect().base_url == sandbox.base_url
+
+
+def test_connect_falls_back_to_a_sandbox_and_says_so(monkeypatch, capsys):
+    monkeypatch.delenv("ARGIL_API_KEY", raising=False)
+    client = an.connect()
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1 and "sandbox" in out and client.base_url in out
+    assert len(client.list_assets()) > 0
+
+
+def test_connect_without_sandbox_refuses(monkeypatch):
+    monkeypatch.delenv("ARGIL_API_KEY", raising=False)
+    with pytest.raises(an.InvalidArgument, match="ARGIL_API_KEY"):
+        an.connect(sandbox=False)
+
+
+def test_repr_shows_only_the_last_four_characters_of_the_key(client):
+    assert CANARY_KEY not in repr(client)
+    assert repr(client).endswith(f"api_key='…{CANARY_KEY[-4:]}')")
+
+
+def test_list_page_headers(sandbox, client):
+    page = client.list_page(page=1, page_size=7, statuses=["READY"])
+    ready = [a for a in sandbox.assets() if a["status"] == "READY"]
+    assert page.total_count == len(ready)
+    assert page.total_pages == -(-len(ready) // 7)
+    assert len(page.assets) == 7
