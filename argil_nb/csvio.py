@@ -14,13 +14,15 @@ The encoding, one rule per problem:
 * The write is atomic: a temporary file beside the target, then a rename.
 
 What is refused, before anything is written: a path not ending in ``.csv``, a missing folder,
-a directory, and an existing file that is not text (NUL bytes or not UTF-8 in its first 8 KiB),
-so that a typo cannot replace a notebook or a spreadsheet.
+a directory, and an existing file that is not a status table (its first line is not a CSV
+header with an ``id`` column), so that a typo cannot replace a notebook, a spreadsheet or
+another CSV.
 """
 
 from __future__ import annotations
 
 import contextlib
+import csv
 import os
 import tempfile
 from pathlib import Path
@@ -59,25 +61,26 @@ def _check_target(path: str | os.PathLike[str]) -> Path:
         raise InvalidArgument(
             f"cannot write {str(target)!r}: folder {str(target.parent)!r} does not exist"
         )
-    if target.exists() and not _looks_like_text(target):
+    if target.exists() and not _is_status_table(target):
         raise InvalidArgument(
-            f"refusing to overwrite {str(target)!r}: it exists and is not a text CSV file. "
-            "Choose another path or remove it first."
+            f"refusing to overwrite {str(target)!r}: it exists and is not a status table "
+            "(its first line is not a CSV header with an 'id' column). Choose another path "
+            "or remove it first."
         )
     return target
 
 
-def _looks_like_text(path: Path) -> bool:
+def _is_status_table(path: Path) -> bool:
+    """True for an empty file or one whose first line is a CSV header with an ``id`` column."""
     with path.open("rb") as handle:
-        head = handle.read(8192)
-    if b"\x00" in head:
-        return False
+        first = handle.readline(64 * 1024)
+    if not first.strip():
+        return True
     try:
-        head.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        # The read may have cut a multi-byte character at the end: that is still text.
-        return exc.start >= len(head) - 3
-    return True
+        header = next(csv.reader([first.decode("utf-8-sig")]))
+    except (UnicodeDecodeError, csv.Error, StopIteration):
+        return False
+    return "id" in header
 
 
 def _encode(frame: pd.DataFrame) -> pd.DataFrame:

@@ -72,7 +72,7 @@ def test_refuses_a_path_not_ending_in_csv(tmp_path, name):
 def test_refuses_to_overwrite_a_binary_file_and_keeps_it(tmp_path):
     target = tmp_path / "t.csv"
     target.write_bytes(b"PK\x03\x04\x00\x00binary")
-    with pytest.raises(InvalidArgument, match="not a text CSV"):
+    with pytest.raises(InvalidArgument, match="not a status table"):
         to_csv(frame_of(["a"]), target)
     assert target.read_bytes() == b"PK\x03\x04\x00\x00binary"
 
@@ -134,3 +134,11 @@ def test_round_trip_property(tmp_path, values, statuses):
     frame = frame_of(values, statuses[: len(values)])
     path = to_csv(frame, tmp_path / "p.csv")
     pd.testing.assert_frame_equal(read_csv(path), frame)
+
+
+def test_refuses_to_overwrite_another_csv_and_keeps_it(tmp_path):
+    target = tmp_path / "budget.csv"
+    target.write_text("month,amount\njan,10\n")
+    with pytest.raises(InvalidArgument, match="not a status table"):
+        to_csv(frame_of(["a"]), target)
+    assert target.read_text() == "month,amount\njan,10\n"
