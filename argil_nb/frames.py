@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .errors import InvalidArgument
@@ -61,30 +62,37 @@ _API_KEYS = {
 _KNOWN = {"type": ASSET_TYPES, "status": STATUSES}
 
 
+def _missing(value: Any) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
+
+
 def category_dtype(column: str, values: Iterable[Any] = ()) -> pd.CategoricalDtype:
     """The dtype of ``type`` or ``status``: the known values, then unknown ones as seen."""
     known = _KNOWN[column]
-    extra = [v for v in pd.unique(pd.Series(list(values), dtype=object).dropna()) if v not in known]
-    categories = pd.Index([*known, *(str(v) for v in extra)], dtype=object)
-    return pd.CategoricalDtype(categories=categories, ordered=False)
+    extra = (str(v) for v in dict.fromkeys(values) if not _missing(v))
+    categories = pd.Index([*known, *(v for v in dict.fromkeys(extra) if v not in known)])
+    return pd.CategoricalDtype(categories=categories.astype(object), ordered=False)
 
 
 def _text(values: Sequence[Any]) -> pd.api.extensions.ExtensionArray:
-    return pd.array(
-        [None if v is None else v if isinstance(v, str) else str(v) for v in values],
-        dtype=STRING,
-    )
+    # pandas turns non-strings into their str() and NaN-likes into NA.
+    return pd.array(values, dtype=STRING)
 
 
 def _categorical(column: str, values: Sequence[Any]) -> pd.Categorical:
-    texts = [None if v is None else v if isinstance(v, str) else str(v) for v in values]
-    return pd.Categorical(texts, dtype=category_dtype(column, texts))
+    uniques = dict.fromkeys(values)
+    if not all(v is None or isinstance(v, str) for v in uniques):
+        values = [None if _missing(v) else str(v) for v in values]
+        uniques = dict.fromkeys(values)
+    dtype = category_dtype(column, uniques)
+    return pd.Categorical(np.asarray(values, dtype=object), dtype=dtype)
 
 
 def _timestamps(values: Sequence[Any]) -> pd.DatetimeIndex:
-    cleaned = [v if isinstance(v, (str, datetime)) else None for v in values]
+    if not all(isinstance(v, str) for v in values):
+        values = [v if isinstance(v, (str, datetime)) else None for v in values]
     parsed = pd.to_datetime(
-        pd.Series(cleaned, dtype=object), utc=True, format="ISO8601", errors="coerce"
+        np.asarray(values, dtype=object), utc=True, format="ISO8601", errors="coerce"
     )
     return pd.DatetimeIndex(parsed).as_unit("ns")
 
@@ -105,7 +113,7 @@ def schema_frame(columns: Mapping[str, Sequence[Any]]) -> pd.DataFrame:
             data[name] = _timestamps(values)
         else:
             data[name] = _text(values)
-    return pd.DataFrame(data, columns=list(COLUMNS))
+    return pd.DataFrame(data, columns=list(COLUMNS), copy=False)
 
 
 def empty_frame(with_error: bool = False) -> pd.DataFrame:
