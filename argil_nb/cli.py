@@ -58,6 +58,7 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
     from .sandbox import Sandbox
 
     box = Sandbox(port=args.port, api_key=args.key, initial_assets=args.assets, speed=args.speed)
+    box.start()  # bind first, so that --port 0 prints the port it got
     print(f"Argil sandbox on {box.base_url}", flush=True)
     print(f"export ARGIL_BASE_URL={box.base_url} ARGIL_API_KEY={box.api_key}", flush=True)
     try:

@@ -1,0 +1,212 @@
+"""Routing: turns one parsed HTTP request into a ``Response``, faults included.
+
+The order for an API request (under ``/v1``): canned response, latency, drop, stall,
+authentication, rate limit, injected error, then the route itself. Canned responses bypass
+everything; an injected error on ``POST /assets`` may come after the asset was created.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hmac
+import math
+import re
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import unquote
+
+from .config import SandboxConfig
+from .faults import CannedResponses, FaultInjector, TokenBucket, retry_after
+from .images import FILE_SIZE, THUMBNAIL_SIZE, asset_png
+from .records import is_uuid
+from .responses import DROP, Response, error_response, json_response
+from .stats import Stats
+from .store import AssetStore
+from .validation import ApiError, parse_create, parse_list_query
+
+__all__ = ["App", "Request"]
+
+_ASSET_PATH = "/v1/assets/"
+_FILE_RE = re.compile(r"/files/([^/]+)(\.png|/thumbnail\.png)")
+
+
+@dataclass(frozen=True)
+class Request:
+    """One HTTP request, already read off the socket.
+
+    ``origin`` is ``http://host:port`` of the sandbox, for absolute file URLs.
+    """
+
+    method: str
+    path: str
+    query: str
+    headers: Mapping[str, str]
+    body: bytes
+    origin: str
+
+
+def _classify(method: str, path: str) -> tuple[str, str | None, ApiError | None]:
+    """Return (route, asset id, routing error) for a path under /v1."""
+    if path == "/v1/assets":
+        if method in ("GET", "POST"):
+            return ("list" if method == "GET" else "create"), None, None
+        allow = {"Allow": "GET, POST"}
+        return "other", None, ApiError(405, f"Method {method} not allowed on /assets", allow)
+    if path.startswith(_ASSET_PATH):
+        asset_id = unquote(path[len(_ASSET_PATH) :])
+        if asset_id and "/" not in asset_id:
+            if method in ("GET", "DELETE"):
+                return ("get" if method == "GET" else "delete"), asset_id, None
+            allow = {"Allow": "GET, DELETE"}
+            message = f"Method {method} not allowed on /assets/{{id}}"
+            return "other", asset_id, ApiError(405, message, allow)
+    return "other", None, ApiError(404, f"Not found: {path}")
+
+
+class App:
+    """The sandbox's request handling, independent of the HTTP server.
+
+    Parameters
+    ----------
+    store : AssetStore
+        The assets.
+    api_key : str
+        The key every API request must send in ``x-api-key``.
+    config : SandboxConfig
+        Fault options; replace the attribute to reconfigure.
+    fault_seed : int or None
+        Seed of the fault RNG.
+    """
+
+    def __init__(
+        self, store: AssetStore, api_key: str, config: SandboxConfig, fault_seed: int | None
+    ) -> None:
+        self.store = store
+        self.api_key = api_key
+        self.config = config
+        self.stats = Stats()
+        self.canned = CannedResponses()
+        self.injector = FaultInjector(fault_seed)
+        self.bucket = TokenBucket()
+        self.stopping = threading.Event()  # set by Sandbox.stop() to cut waits short
+
+    def handle(self, request: Request) -> Response:
+        """Answer one request (``DROP``: close the connection without an answer)."""
+        try:
+            response = self._handle(request)
+        except ApiError as exc:
+            response = error_response(exc.status, exc.message, exc.headers)
+        if not response.drop:
+            self.stats.response(response.status)
+        return response
+
+    def _handle(self, request: Request) -> Response:
+        method, path = request.method, request.path
+        if path.startswith("/files/"):
+            self.stats.request("file")
+            return self._file(method, path)
+        if not (path == "/v1" or path.startswith("/v1/")):
+            self.stats.request("other")
+            raise ApiError(404, f"Not found: {path}")
+        route, asset_id, route_error = _classify(method, path)
+        self.stats.request(route)
+        canned = self.canned.pop(method, path)
+        if canned is not None:
+            self.stats.fault("canned")
+            return canned
+        config = self.config
+        if config.latency and self.stopping.wait(config.latency):
+            return DROP
+        fault = self.injector.draw(config, method)
+        if fault is not None and fault.kind == "drop":
+            self.stats.fault("dropped")
+            return DROP
+        if fault is not None and fault.kind == "stall":
+            self.stats.fault("stalled")
+            if self.stopping.wait(config.stall_seconds):
+                return DROP
+        self._authenticate(request.headers)
+        self._rate_limit(config)
+        if fault is not None and fault.kind == "error":
+            self.stats.fault("error")
+            if fault.after and route == "create":
+                with contextlib.suppress(ApiError):  # the asset exists, the client sees a 5xx
+                    self._route(route, asset_id, request)
+            return fault.response()
+        if route_error is not None:
+            raise route_error
+        return self._route(route, asset_id, request)
+
+    def _authenticate(self, headers: Mapping[str, str]) -> None:
+        given = headers.get("x-api-key")
+        if not given:
+            raise ApiError(401, "Missing API key: send it in the x-api-key header")
+        expected = self.api_key.encode("utf-8")
+        if not hmac.compare_digest(given.encode("utf-8", "surrogateescape"), expected):
+            raise ApiError(401, "Invalid API key")
+
+    def _rate_limit(self, config: SandboxConfig) -> None:
+        if config.rate_limit is None:
+            return
+        wait = self.bucket.take(config.rate_limit, config.bucket_size)
+        if wait > 0:
+            self.stats.fault("rate_limited")
+            headers = {
+                "Retry-After": retry_after(wait),
+                "RateLimit-Limit": str(config.bucket_size),
+                "RateLimit-Remaining": "0",
+                "RateLimit-Reset": str(max(1, math.ceil(wait))),
+            }
+            raise ApiError(429, "Too many requests: rate limit exceeded", headers)
+
+    def _route(self, route: str, asset_id: str | None, request: Request) -> Response:
+        store, origin = self.store, request.origin
+        if route == "list":
+            query = parse_list_query(request.query)
+            items, total = store.page(
+                query.types, query.statuses, query.page, query.page_size, origin
+            )
+            headers = {
+                "X-Total-Count": str(total),
+                "X-Page": str(query.page),
+                "X-Page-Size": str(query.page_size),
+                "X-Total-Pages": str(math.ceil(total / query.page_size)),
+            }
+            return json_response(200, items, headers)
+        if route == "create":
+            name, kind, url = parse_create(request.body)
+            record = store.create(name, kind, url)
+            return json_response(201, record.to_json(origin))
+        assert asset_id is not None
+        key = self._lookup_key(asset_id)
+        if route == "get":
+            asset = store.get_json(key, origin)
+            if asset is None:
+                raise ApiError(404, f"Asset {asset_id} not found")
+            return json_response(200, asset)
+        if not store.delete(key):
+            raise ApiError(404, f"Asset {asset_id} not found")
+        return Response(204, b"", None)
+
+    def _lookup_key(self, asset_id: str) -> str:
+        """The store key of a path id: verbatim if stored (odd ids from add_asset), else a UUID."""
+        if asset_id in self.store:
+            return asset_id
+        if not is_uuid(asset_id):
+            raise ApiError(400, f"Invalid asset id {asset_id!r}: expected a UUID")
+        return asset_id.lower()
+
+    def _file(self, method: str, path: str) -> Response:
+        match = _FILE_RE.fullmatch(path)
+        if match is None:
+            raise ApiError(404, f"Not found: {path}")
+        if method not in ("GET", "HEAD"):
+            raise ApiError(405, f"Method {method} not allowed on files", {"Allow": "GET, HEAD"})
+        asset_id = unquote(match.group(1))
+        asset_type = self.store.ready_type(asset_id)
+        if asset_type is None:
+            raise ApiError(404, f"No file for asset {asset_id} (missing or not READY)")
+        size = THUMBNAIL_SIZE if match.group(2) != ".png" else FILE_SIZE
+        body = asset_png(asset_id, asset_type, size)
+        return Response(200, body, "image/png", {"Cache-Control": "public, max-age=60"})

@@ -1,0 +1,34 @@
+"""The response value the routing layer hands to the HTTP handler."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["DROP", "Response", "error_response", "json_response"]
+
+
+@dataclass(frozen=True)
+class Response:
+    """An HTTP response to write; ``drop=True`` means close the connection unanswered."""
+
+    status: int = 200
+    body: bytes = b""
+    content_type: str | None = "application/json"
+    headers: dict[str, str] = field(default_factory=dict)
+    drop: bool = False
+
+
+DROP = Response(status=0, content_type=None, drop=True)
+
+
+def json_response(status: int, payload: Any, headers: dict[str, str] | None = None) -> Response:
+    """A JSON response (compact separators, so equal data gives equal bytes)."""
+    body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return Response(status=status, body=body, headers=dict(headers or {}))
+
+
+def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    """An Argil Error body: ``{"code": status, "message": message}``."""
+    return json_response(status, {"code": status, "message": message}, headers)

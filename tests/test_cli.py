@@ -1,0 +1,177 @@
+"""The argil-nb command, run as a subprocess against a sandbox in this process."""
+
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import argil_nb as an
+from argil_nb.sandbox import Sandbox
+
+from .conftest import CANARY_KEY
+
+
+@pytest.fixture(scope="module")
+def box():
+    with Sandbox(seed=3, initial_assets=40, api_key=CANARY_KEY) as sandbox:
+        yield sandbox
+
+
+ROOT = str(Path(__file__).resolve().parents[1])
+
+
+def env_with(**values):
+    """This environment, the repo importable, without any real key."""
+    env = {k: v for k, v in os.environ.items() if k not in ("ARGIL_API_KEY", "ARGIL_BASE_URL")}
+    env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
+    return {**env, **values}
+
+
+def run(box, *args, timeout=60):
+    env = env_with(ARGIL_API_KEY=box.api_key, ARGIL_BASE_URL=box.base_url)
+    return subprocess.run(
+        [sys.executable, "-m", "argil_nb.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+    )
+
+
+def ready_ids(box, n):
+    return [a["id"] for a in box.assets() if a["status"] == "READY"][:n]
+
+
+def test_get_prints_a_table(box):
+    ids = ready_ids(box, 2)
+    result = run(box, "get", *ids)
+    assert result.returncode == 0, result.stderr
+    assert all(i in result.stdout for i in ids)
+    assert "READY" in result.stdout
+
+
+def test_get_errors_are_one_line_and_non_zero(box):
+    result = run(box, "get", "not-a-uuid")
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert "InvalidAssetId" in result.stderr
+
+
+def test_get_unknown_id_exits_non_zero_with_the_reason(box):
+    missing = str(uuid.uuid4())
+    result = run(box, "get", missing)
+    assert result.returncode == 1
+    assert "AssetNotFound" in result.stdout
+
+
+def test_get_writes_csv(box, tmp_path):
+    ids = ready_ids(box, 3)
+    path = tmp_path / "got.csv"
+    result = run(box, "get", *ids, "--csv", str(path))
+    assert result.returncode == 0, result.stderr
+    assert an.read_csv(path)["id"].tolist() == ids
+
+
+def test_list_every_status_to_csv(box, tmp_path):
+    path = tmp_path / "all.csv"
+    result = run(box, "list", "--csv", str(path))
+    assert result.returncode == 0, result.stderr
+    frame = an.read_csv(path)
+    assert sorted(frame["id"]) == sorted(a["id"] for a in box.assets())
+    assert f"{len(frame)} assets" in result.stdout
+
+
+def test_list_filters(box):
+    result = run(box, "list", "--status", "FAILED", "--type", "VIDEO")
+    assert result.returncode == 0, result.stderr
+    assert "READY" not in result.stdout.split("\n", 1)[1]
+
+
+def test_export_from_an_ids_file(box, tmp_path):
+    ids = ready_ids(box, 4)
+    ids_file = tmp_path / "ids.txt"
+    ids_file.write_text("# my assets\n" + "\n".join(ids) + "\n\n")
+    out = tmp_path / "out.csv"
+    result = run(box, "export", "--ids", str(ids_file), "--csv", str(out))
+    assert result.returncode == 0, result.stderr
+    assert an.read_csv(out)["id"].tolist() == ids
+    from_csv = tmp_path / "ids.csv"
+    pd.DataFrame({"id": ids[:2], "note": ["a", "b"]}).to_csv(from_csv, index=False)
+    result = run(box, "export", "--ids", str(from_csv), "--csv", str(out))
+    assert result.returncode == 0, result.stderr
+    assert an.read_csv(out)["id"].tolist() == ids[:2]
+
+
+def test_export_refuses_a_non_csv_target(box, tmp_path):
+    ids_file = tmp_path / "ids.txt"
+    ids_file.write_text(ready_ids(box, 1)[0])
+    result = run(box, "export", "--ids", str(ids_file), "--csv", str(tmp_path / "x.xlsx"))
+    assert result.returncode == 1 and ".csv" in result.stderr
+
+
+def test_wrong_key_is_one_line(box):
+    env = env_with(ARGIL_API_KEY="sk-wrong", ARGIL_BASE_URL=box.base_url)
+    result = subprocess.run(
+        [sys.executable, "-m", "argil_nb.cli", "list"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert "AuthenticationError" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_no_output_ever_holds_the_key(box, tmp_path):
+    outputs = [run(box, "get", *ready_ids(box, 2)), run(box, "list"), run(box, "get", "bad")]
+    for result in outputs:
+        assert CANARY_KEY not in result.stdout + result.stderr
+
+
+def test_watch_until_terminal(box, tmp_path):
+    client = box.client()
+    box.configure(speed=20.0)
+    ids = [client.create_asset(f"https://x.example.com/w{i}.png").id for i in range(3)]
+    path = tmp_path / "w.csv"
+    result = run(box, "watch", *ids, "--interval", "0.2", "--csv", str(path))
+    assert result.returncode == 0, result.stderr
+    assert an.read_csv(path)["status"].isin(["READY", "FAILED"]).all()
+    assert "3/3 finished" in result.stdout
+
+
+def test_demo_runs_end_to_end(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "argil_nb.cli", "demo", "--csv", str(tmp_path / "demo.csv")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        env=env_with(),
+    )
+    assert result.returncode == 0, result.stderr
+    frame = an.read_csv(tmp_path / "demo.csv")
+    assert len(frame) == 8 and frame["status"].isin(["READY", "FAILED"]).all()
+
+
+def test_sandbox_command_serves_in_the_foreground():
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "argil_nb.cli", "sandbox", "--port", "0", "--key", "sk-test"],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env_with(),
+    )
+    try:
+        first = proc.stdout.readline()
+        second = proc.stdout.readline()
+        base_url = first.split()[-1]
+        assert base_url.startswith("http://127.0.0.1:") and not base_url.endswith(":0/v1")
+        assert "ARGIL_API_KEY=sk-test" in second
+        client = an.Client(api_key="sk-test", base_url=base_url)
+        assert len(client.list_assets(progress=False)) == 24
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
