@@ -14,7 +14,13 @@ _default: Client | None = None
 _sandboxes: list[Any] = []
 
 
-def connect(*, sandbox: bool = True, **kwargs: Any) -> Client:
+SANDBOX_SEED = 0
+"""connect()'s sandbox is seeded, so a notebook shows the same assets on every run."""
+
+
+def connect(
+    *, sandbox: bool = True, sandbox_options: dict[str, Any] | None = None, **kwargs: Any
+) -> Client:
     """A client for the real API when ``ARGIL_API_KEY`` is set, else for a local sandbox.
 
     Parameters
@@ -22,6 +28,9 @@ def connect(*, sandbox: bool = True, **kwargs: Any) -> Client:
     sandbox
         When no key is set: True starts an embedded sandbox, saying so in one printed
         line; False raises instead.
+    sandbox_options
+        Options for that sandbox (``speed``, ``initial_assets``, ``processing_seconds``,
+        ``failure_rate``, ...; see :class:`argil_nb.sandbox.Sandbox`); ignored with a key.
     **kwargs
         Passed on to :class:`Client`.
 
@@ -39,7 +48,7 @@ def connect(*, sandbox: bool = True, **kwargs: Any) -> Client:
         )
     from .sandbox import Sandbox
 
-    box = Sandbox()
+    box = Sandbox(**{"seed": SANDBOX_SEED, **(sandbox_options or {})})
     box.start()
     _sandboxes.append(box)  # kept alive for the process's life
     print(f"argil_nb: no ARGIL_API_KEY set, using an offline sandbox at {box.base_url}")
