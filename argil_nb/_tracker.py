@@ -1,0 +1,204 @@
+"""What the status panel knows, without any widget: the latest row of each asset, the
+transitions seen, and the outcome of the last poll.
+
+One :meth:`Tracker.poll` fetches the assets not yet READY or FAILED (terminal assets never
+change) and merges the answer. Ids whose fetch failed keep their last known row. When no id
+at all could be fetched, the poll counts as a failure of the API (an outage): the caller
+backs off and the table stays as it was.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import Counter
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+
+from .batch import ids_of
+from .errors import ArgilError
+from .frames import COLUMNS, STRING, schema_frame
+from .models import TERMINAL_STATUSES, normalize_id
+
+__all__ = ["MAX_BACKOFF", "Tracker", "Transition"]
+
+log = logging.getLogger("argil_nb")
+
+MAX_BACKOFF = 60.0
+"""Longest pause between polls while the API keeps failing, in seconds."""
+Transition = tuple[str, Any, Any]
+"""``(id, old_status, new_status)``."""
+_ERROR_LABELS = {
+    "APIConnectionError": "API unreachable",
+    "ServerError": "API server error",
+    "RateLimitError": "rate limited",
+    "AuthenticationError": "API key refused",
+}
+
+
+def _missing(value: object) -> bool:
+    return value is None or (pd.api.types.is_scalar(value) and bool(pd.isna(value)))
+
+
+def _clean(record: dict[str, Any]) -> dict[str, Any]:
+    """Schema fields of one frame record, NA as None (so rows compare with ``==``)."""
+    return {c: None if _missing(v) else v for c, v in ((c, record.get(c)) for c in COLUMNS)}
+
+
+class Tracker:
+    """The assets' latest rows, guarded by :attr:`lock` (hold it to read the attributes).
+
+    Parameters
+    ----------
+    ids_or_frame
+        As for ``get_assets``; a frame with the whole schema also gives the starting rows.
+    clock
+        Epoch seconds, stamped on transitions.
+
+    Attributes
+    ----------
+    ids
+        The asset ids, normalised, in the order given.
+    rows
+        id -> dict of the schema's fields (None where unknown).
+    fetch_errors
+        id -> why its last fetch failed, for ids whose last fetch failed.
+    took
+        id -> seconds from ``created_at`` to the poll that saw it finish.
+    failures
+        Polls that failed in a row (0 after a poll that got any row).
+    error
+        ``(label, message)`` of the last failed poll, None after a good one.
+    last_change
+        Clock time of the last poll that changed any row.
+    """
+
+    def __init__(self, ids_or_frame: Any, clock: Callable[[], float]) -> None:
+        self.lock = threading.Lock()
+        self.ids = ids_of(ids_or_frame)
+        self._clock = clock
+        empty = dict.fromkeys(COLUMNS[1:])
+        self.rows: dict[str, dict[str, Any]] = {i: {"id": i, **empty} for i in self.ids}
+        if isinstance(ids_or_frame, pd.DataFrame) and set(COLUMNS) <= set(ids_or_frame.columns):
+            for record in ids_or_frame.to_dict("records"):
+                if not _missing(record["id"]):
+                    self.rows[normalize_id(record["id"])] = _clean(record)
+        self.fetch_errors: dict[str, str] = {}
+        self.took: dict[str, float] = {}
+        self.failures = 0
+        self.error: tuple[str, str] | None = None
+        self.last_change: float | None = None
+        self._history: list[tuple[str, Any, Any, float]] = []
+        self._version = 0
+        self._frame: tuple[int, pd.DataFrame] | None = None
+
+    # -- reads (lock held by the caller for the attributes; these take it themselves) -----
+
+    def all_terminal(self) -> bool:
+        """True when every asset is READY or FAILED (call with the lock held)."""
+        return all(self.rows[i]["status"] in TERMINAL_STATUSES for i in self.ids)
+
+    def counts(self) -> Counter[Any]:
+        """Assets per status, None for unknown (call with the lock held)."""
+        return Counter(self.rows[i]["status"] for i in self.ids)
+
+    def delay(self, interval: float) -> float:
+        """The pause before the next poll: ``interval``, doubled per failed poll in a row, up
+        to :data:`MAX_BACKOFF` (call with the lock held)."""
+        doubled = interval * 2 ** min(self.failures, 16)
+        return min(doubled, max(MAX_BACKOFF, interval))
+
+    def describe(self, watching: bool, interval: float) -> str:
+        """The state in words: done, watching, paused, or the last error (lock held)."""
+        if self.all_terminal():
+            return "done"
+        partial = len(self.fetch_errors)
+        note = f" ({partial} could not be fetched)" if partial else ""
+        if self.error is not None:
+            label, message = self.error
+            if watching:
+                return f"{label}, retrying in {self.delay(interval):.0f} s: {message}"
+            return f"{label} (paused): {message}"
+        if watching:
+            return f"watching, every {interval:g} s{note}"
+        return f"paused{note}"
+
+    def frame(self) -> pd.DataFrame:
+        """The current table, a fresh copy (built once per change)."""
+        with self.lock:
+            if self._frame is None or self._frame[0] != self._version:
+                columns = {c: [self.rows[i][c] for i in self.ids] for c in COLUMNS}
+                self._frame = (self._version, schema_frame(columns))
+            return self._frame[1].copy()
+
+    def history(self) -> pd.DataFrame:
+        """One row per transition: ``id``, ``from``, ``to`` (string), ``seen_at`` (UTC)."""
+        with self.lock:
+            rows = list(self._history)
+        seen = pd.to_datetime(pd.Series([r[3] for r in rows], dtype="float64"), unit="s", utc=True)
+        return pd.DataFrame(
+            {
+                "id": pd.array([r[0] for r in rows], dtype=STRING),
+                "from": pd.array([r[1] for r in rows], dtype=STRING),
+                "to": pd.array([r[2] for r in rows], dtype=STRING),
+                "seen_at": seen.dt.as_unit("ns"),
+            }
+        )
+
+    # -- one poll ----------------------------------------------------------------------------
+
+    def poll(self, client: Any) -> list[Transition]:
+        """Fetch the unfinished assets once; return the transitions seen.
+
+        Never raises for an API or network failure: that is recorded in :attr:`error`.
+        """
+        with self.lock:
+            pending = [i for i in self.ids if self.rows[i]["status"] not in TERMINAL_STATUSES]
+        if not pending:
+            return []
+        try:
+            records = client.get_assets(pending, errors="coerce", progress=False).to_dict("records")
+        except Exception as exc:  # the panel must survive anything, and say what happened
+            if not isinstance(exc, ArgilError):
+                log.warning("argil_nb: panel refresh failed", exc_info=True)
+            self._fail(type(exc).__name__, str(exc))
+            return []
+        errors = [r.get("error") if isinstance(r.get("error"), str) else None for r in records]
+        if len(records) != len(pending) or all(errors):
+            first = next((e for e in errors if e), None) or "InvalidResponse: no rows came back"
+            kind, _, message = first.partition(": ")
+            self._fail(kind, message)
+            return []
+        now = self._clock()
+        transitions: list[Transition] = []
+        with self.lock:
+            self.failures, self.error = 0, None
+            for asset_id, record, error in zip(pending, records, errors, strict=True):
+                if error is not None:  # keep the last known row; the card says why
+                    self.fetch_errors[asset_id] = error
+                    continue
+                self.fetch_errors.pop(asset_id, None)
+                new, old = _clean(record), self.rows[asset_id]
+                if new == old:
+                    continue
+                self.rows[asset_id] = new
+                self._version += 1
+                self.last_change = now
+                before, after = old["status"], new["status"]
+                if before is None or before == after:
+                    continue  # a first sighting is a starting point, not a transition
+                transitions.append((asset_id, before, after))
+                self._history.append((asset_id, before, after, now))
+                created = new["created_at"]
+                took = now - created.timestamp() if isinstance(created, datetime) else -1.0
+                if after in TERMINAL_STATUSES and took >= 0:
+                    self.took[asset_id] = took
+        return transitions
+
+    def _fail(self, kind: str, message: str) -> None:
+        with self.lock:
+            self.failures += 1
+            self.error = (_ERROR_LABELS.get(kind, "refresh failed"), f"{kind}: {message}"[:300])
