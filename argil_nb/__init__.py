@@ -7,6 +7,7 @@ Importing the package does no I/O.
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
 from ._default import connect, default_client, use
@@ -36,6 +37,10 @@ if TYPE_CHECKING:
     from .panel import StatusPanel
 
 __version__ = "0.1.0"
+
+# A library logs, the application decides where it goes: without this, Python's last-resort
+# handler would print our warnings to stderr, even from the panel's background thread.
+logging.getLogger("argil_nb").addHandler(logging.NullHandler())
 
 __all__ = [
     "FAILED",
