@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: setup demo test lint lab bench clean
+.PHONY: setup demo test lint lab bench notebooks clean
 
 setup: $(VENV)/.installed
 
@@ -28,6 +28,9 @@ test: setup
 
 lab: setup
 	$(BIN)/argil-nb lab
+
+notebooks: setup
+	$(BIN)/python scripts/refresh_notebooks.py
 
 bench: setup
 	$(BIN)/python bench/run_all.py

@@ -71,7 +71,9 @@ def test_listing_misses_are_fetched_one_by_one(big_sandbox):
     odd = raw_asset(99999, status="QUARANTINED")
     big_sandbox.add_asset(odd)
     client = big_sandbox.client()
-    frame = batch.get_assets(client, [*ids_of(big_sandbox, "READY"), odd["id"]], plan="list", progress=False)
+    frame = batch.get_assets(
+        client, [*ids_of(big_sandbox, "READY"), odd["id"]], plan="list", progress=False
+    )
     assert frame["status"].iloc[-1] == "QUARANTINED"
 
 
@@ -85,7 +87,9 @@ def test_order_duplicates_and_forms(sandbox, client):
     pd.testing.assert_frame_equal(series, from_frame)
 
 
-@pytest.mark.parametrize("bad", ["3f2b8c1e-6a4d-4c1f-9e2a-1b2c3d4e5f60", None, 42, pd.DataFrame({"x": [1]})])
+@pytest.mark.parametrize(
+    "bad", ["3f2b8c1e-6a4d-4c1f-9e2a-1b2c3d4e5f60", None, 42, pd.DataFrame({"x": [1]})]
+)
 def test_bad_containers_are_clear_errors(client, bad):
     with pytest.raises(an.InvalidArgument):
         client.get_assets(bad)
@@ -146,7 +150,9 @@ def test_list_assets_sees_every_status(sandbox, client):
 
 def test_list_assets_filters(sandbox, client):
     frame = client.list_assets(status="failed", type=["IMAGE", "VIDEO"], progress=False)
-    truth = [a for a in sandbox.assets() if a["status"] == "FAILED" and a["type"] in ("IMAGE", "VIDEO")]
+    truth = [
+        a for a in sandbox.assets() if a["status"] == "FAILED" and a["type"] in ("IMAGE", "VIDEO")
+    ]
     assert sorted(frame["id"]) == sorted(a["id"] for a in truth)
 
 

@@ -1,5 +1,6 @@
 """wait(): polls until terminal, few requests, backoff, timeouts; sandbox clock injected."""
 
+import itertools
 import uuid
 
 import pytest
@@ -38,7 +39,7 @@ def test_interval_backs_off_to_the_maximum(sandbox, client, clock):
     ids = upload(client, 1)
     _, slept = run_wait(client, ids, clock)
     assert slept[0] == polling.MIN_INTERVAL
-    assert all(b >= a for a, b in zip(slept, slept[1:]))
+    assert all(b >= a for a, b in itertools.pairwise(slept))
     assert slept[-1] == polling.MAX_INTERVAL
 
 
@@ -66,7 +67,15 @@ def test_timeout_carries_the_last_frame(sandbox, client, clock):
 
 def test_unknown_status_counts_as_not_finished(sandbox, client, clock):
     odd = str(uuid.uuid4())
-    sandbox.add_asset({"id": odd, "name": "odd", "type": "IMAGE", "status": "QUARANTINED", "createdAt": "2026-11-01T00:00:00Z"})
+    sandbox.add_asset(
+        {
+            "id": odd,
+            "name": "odd",
+            "type": "IMAGE",
+            "status": "QUARANTINED",
+            "createdAt": "2026-11-01T00:00:00Z",
+        }
+    )
     with pytest.raises(an.WaitTimeout):
         run_wait(client, [odd], clock, timeout=10)
 
