@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pandas as pd
+
 from .csvio import to_csv
 from .terminal import summary_line, watch_in_terminal
 
@@ -25,7 +27,8 @@ def run_demo(csv_path: str = "argil-demo.csv", count: int = 8) -> int:
     """Start a sandbox (processing 1-5 s), upload ``count`` assets, watch, export to CSV."""
     from .sandbox import Sandbox
 
-    with Sandbox(seed=7, processing_seconds=(1.0, 5.0), failure_rate=0.15) as box:
+    # seed 8: of 8 uploads, one fails, so the tour shows both endings.
+    with Sandbox(seed=8, processing_seconds=(1.0, 5.0), failure_rate=0.15) as box:
         client = box.client()
         print(f"sandbox: {box.base_url}")
         assets = []
@@ -36,6 +39,12 @@ def run_demo(csv_path: str = "argil-demo.csv", count: int = 8) -> int:
         print(f"uploaded {len(assets)} assets; watching them process:")
         frame = watch_in_terminal(client, [a.id for a in assets], interval=0.5)
         written = to_csv(frame, csv_path)
-        print(summary_line(frame))
-        print(f"wrote {len(frame)} rows to {written}")
+        took = (pd.Timestamp.now(tz="UTC") - frame["created_at"].min()).total_seconds()
+        print(f"\n{summary_line(frame)}")
+        print(
+            f"all {len(frame)} uploads finished within {took:.0f} s; wrote the table to {written}"
+        )
+        failed = frame.loc[frame["status"] == "FAILED", "name"].tolist()
+        if failed:
+            print(f"failed (upload again): {', '.join(failed)}")
     return 0
