@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -34,12 +35,23 @@ def run_lab(port: int = 8888, notebooks: str = "notebooks") -> int:
             command.append("--allow-root")
         print(f"sandbox on {box.base_url}; JupyterLab on http://127.0.0.1:{port}/lab")
         process = subprocess.Popen([*command, str(folder)], env=env)  # noqa: S603 - fixed argv
+        # SIGTERM too must stop JupyterLab, not leave it running without its sandbox.
+        previous = signal.signal(signal.SIGTERM, _interrupt)
         try:
             return process.wait()
         except KeyboardInterrupt:
             process.terminate()
-            process.wait(timeout=20)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
             return 0
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _has_jupyterlab() -> bool:

@@ -1,6 +1,7 @@
 """The argil-nb command, run as a subprocess against a sandbox in this process."""
 
 import os
+import signal
 import subprocess
 import sys
 import uuid
@@ -175,3 +176,44 @@ def test_sandbox_command_serves_in_the_foreground():
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_lab_starts_jupyterlab_wired_to_a_sandbox(tmp_path):
+    import socket
+    import time
+
+    import requests
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    (tmp_path / "notebooks").mkdir()
+    env = env_with(
+        JUPYTER_CONFIG_DIR=str(tmp_path / "cfg"),
+        JUPYTERLAB_SETTINGS_DIR=str(tmp_path / "s"),
+        JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / "w"),
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "argil_nb.cli", "lab", "--port", str(port)],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=env,
+    )
+    try:
+        banner = proc.stdout.readline()
+        assert "sandbox on http://127.0.0.1:" in banner and f":{port}/lab" in banner
+        deadline = time.monotonic() + 60
+        status = None
+        while time.monotonic() < deadline and status is None:
+            try:
+                status = requests.get(f"http://127.0.0.1:{port}/api/status", timeout=2).status_code
+            except requests.ConnectionError:
+                time.sleep(0.5)
+        assert status in (200, 403), "JupyterLab did not answer"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"http://127.0.0.1:{port}/api/status", timeout=2)
