@@ -18,7 +18,7 @@ from typing import Any
 import ipywidgets as widgets
 import requests
 
-from ._html import badge, esc, is_web_url, thumbnail
+from ._html import STATUS_COLOURS, badge, esc, is_web_url, thumbnail
 from .models import PROCESSING, STATUSES
 
 __all__ = [
@@ -45,10 +45,13 @@ _IMAGE_FORMATS = {
 MAX_THUMBNAIL_BYTES = 2_000_000
 THUMBNAIL_TIMEOUT = (3.05, 10.0)
 _CARD_STYLE = (
-    "display:flex;gap:8px;align-items:center;padding:6px;border:1px solid #e5e7eb;"
-    "border-radius:6px;font-family:sans-serif;font-size:12px;line-height:1.4;overflow:hidden"
+    # JupyterLab theme variables, with light fallbacks, so cards read well in dark themes too.
+    "display:flex;gap:8px;align-items:center;padding:6px;"
+    "border:1px solid var(--jp-border-color2,#e5e7eb);border-radius:6px;"
+    "font-family:var(--jp-ui-font-family,sans-serif);font-size:12px;line-height:1.4;"
+    "color:var(--jp-ui-font-color1,#111827);overflow:hidden"
 )
-_MUTED = "color:#6b7280"
+_MUTED = "color:var(--jp-ui-font-color2,#6b7280)"
 
 
 def set_trait(widget: widgets.Widget, name: str, value: Any) -> bool:
@@ -111,14 +114,14 @@ def card_html(
     short = esc(str(row.get("id") or "")[:8])
     kind = esc(row.get("type"))
     created = _created_text(row.get("created_at"))
-    if status == PROCESSING:
-        timing = "processing"
-    elif took is not None:
+    if took is not None and status != PROCESSING:
         timing = f"processed in ~{format_duration(took)}"
     else:
         timing = ""
+    edge = STATUS_COLOURS.get(str(status), ("#9ca3af", ""))[0]
     parts = [
-        f'<div class="argil-card" style="{_CARD_STYLE}">',
+        # A status-coloured left edge: a full page of cards scans at a glance.
+        f'<div class="argil-card" style="{_CARD_STYLE};border-left:3px solid {edge}">',
         thumbnail(row.get("thumbnail_url"), status, size=THUMB_SIZE) if with_thumbnail else "",
         '<div style="min-width:0;overflow:hidden">',
         f'<div style="font-weight:600;white-space:nowrap;overflow:hidden;'

@@ -112,8 +112,8 @@ class StatusPanel(widgets.VBox):
         self._render()
 
     def _build(self) -> None:
-        def button(text: str, action: Callable[[], object]) -> widgets.Button:
-            made = widgets.Button(description=text, layout=widgets.Layout(width="auto"))
+        def button(text: str, action: Callable[[], object], icon: str = "") -> widgets.Button:
+            made = widgets.Button(description=text, icon=icon, layout=widgets.Layout(width="auto"))
             made.on_click(lambda _: action())
             return made
 
@@ -123,13 +123,17 @@ class StatusPanel(widgets.VBox):
         self.progress_text = widgets.Label()
         self.state_label = widgets.Label()
         self.change_label = widgets.Label(value="· no data yet")
-        self.pause_button = button("resume", self._toggle)
-        self.refresh_button = button("refresh now", self.refresh)
+        self.pause_button = button("resume", self._toggle, "play")
+        self.refresh_button = button("refresh now", self.refresh, "refresh")
         self.filter_dropdown = widgets.Dropdown(
-            options=STATUS_FILTERS, value="all", description="show", layout={"width": "auto"}
+            options=STATUS_FILTERS,
+            value="all",
+            description="show",
+            layout={"width": "auto"},
+            style={"description_width": "initial"},
         )
         self.filter_dropdown.observe(self._filter_changed, names="value")
-        self.export_button = button("export CSV", self._export_clicked)
+        self.export_button = button("export CSV", self._export_clicked, "download")
         self.export_label = widgets.Label(value=f"to {self.export_path}")
         self._cards = [Card(self._thumbs is not None) for _ in range(self.page_size)]
         self.cards = [card.html for card in self._cards]
@@ -142,13 +146,14 @@ class StatusPanel(widgets.VBox):
         self.prev_button = button("◀ prev", lambda: self._turn(-1))
         self.next_button = button("next ▶", lambda: self._turn(+1))
         self.page_label = widgets.Label()
+        self._pager = widgets.HBox([self.prev_button, self.page_label, self.next_button])
         controls = [self.pause_button, self.refresh_button, self.filter_dropdown]
         rows = [
             widgets.HBox([self.counts_html, self.progress_bar, self.progress_text]),
             widgets.HBox([self.state_label, self.change_label]),
             widgets.HBox([*controls, self.export_button, self.export_label]),
             grid,
-            widgets.HBox([self.prev_button, self.page_label, self.next_button]),
+            self._pager,
         ]
         super().__init__(rows)
         self._owned = [w for row in rows for w in (row, *row.children)]
@@ -335,13 +340,18 @@ class StatusPanel(widgets.VBox):
             if last_change is not None:
                 when = datetime.fromtimestamp(last_change, timezone.utc).strftime("%H:%M:%S")
                 set_trait(self.change_label, "value", f"· last change {when} UTC")
-            set_trait(self.pause_button, "description", "pause" if self._watching else "resume")
-            set_trait(self.pause_button, "disabled", state == "done")
+            finished_all = state == "done"
+            label = "finished" if finished_all else "pause" if self._watching else "resume"
+            icon = "check" if finished_all else "pause" if self._watching else "play"
+            set_trait(self.pause_button, "description", label)
+            set_trait(self.pause_button, "icon", icon)
+            set_trait(self.pause_button, "disabled", finished_all)
             for index, card in enumerate(self._cards):
                 if index < len(values):
                     card.show(*values[index])
                 else:
                     card.show(None)
+            set_trait(self._pager.layout, "display", "none" if pages == 1 else "flex")
             set_trait(self.page_label, "value", f"page {self._page + 1} of {pages}")
             set_trait(self.prev_button, "disabled", self._page == 0)
             set_trait(self.next_button, "disabled", self._page >= pages - 1)
