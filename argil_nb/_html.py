@@ -28,23 +28,37 @@ def is_web_url(value: object) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
-def esc(value: object) -> str:
-    """Escape any value for HTML text or a quoted attribute; NA and None become ''."""
+def _missing(value: object) -> bool:
     if value is None or (isinstance(value, float) and value != value):
-        return ""
+        return True
     try:
         import pandas as pd
 
-        if value is pd.NA or value is pd.NaT:
-            return ""
+        return value is pd.NA or value is pd.NaT
     except ImportError:  # pragma: no cover - pandas is a dependency
-        pass
-    return html.escape(str(value), quote=True)
+        return False
+
+
+def esc(value: object) -> str:
+    """Escape any value for HTML text or a quoted attribute; NA and None become ''."""
+    return "" if _missing(value) else html.escape(str(value), quote=True)
+
+
+MAX_TEXT = 200
+"""Characters of one value that :func:`clip` shows; a 1 MB name stays this short."""
+
+
+def clip(value: object, limit: int = MAX_TEXT) -> str:
+    """:func:`esc` of the value's text cut to ``limit`` characters, then an ellipsis."""
+    if _missing(value):
+        return ""
+    text = str(value)
+    return esc(text[:limit] + "…" if len(text) > limit else text)
 
 
 def badge(status: object) -> str:
     """A coloured pill for a status; an unknown status gets a grey one, text escaped."""
-    text = esc(status) or "?"
+    text = clip(status) or "?"
     fg, bg = STATUS_COLOURS.get(str(status), _UNKNOWN_COLOURS)
     return (
         f'<span class="argil-badge" style="display:inline-block;padding:1px 8px;'

@@ -12,7 +12,8 @@ Retry policy (urllib3 ``Retry``, mounted on the session for the API's origin onl
 
 Redirects are followed by hand, and only within the API's origin: the key travels in a
 custom header (``x-api-key``) that requests would forward to any host, so a redirect to
-another host is refused instead.
+another host is refused instead. A 303, or a 301/302 answering a POST, is followed with a
+GET and no body, as browsers and requests do: a POST is never sent twice that way.
 """
 
 from __future__ import annotations
@@ -65,6 +66,30 @@ def make_retry(max_retries: int, backoff_factor: float) -> Retry:
         raise_on_status=False,
         raise_on_redirect=False,
     )
+
+
+def request_seconds(
+    max_retries: int,
+    backoff_factor: float,
+    timeout: tuple[float, float],
+    *,
+    retry_after: bool = False,
+) -> float:
+    """The longest one request can take, retries included: its lifetime ``T``.
+
+    ``1 + max_retries`` attempts, each at most ``connect + read`` timeout (a read timeout
+    applies between bytes; the sandbox and the API answer small bodies, so one period),
+    and the sleeps between them: the backoff of the module docstring at its largest
+    jitter, or ``RETRY_AFTER_MAX`` each when the server sends ``Retry-After``.
+    """
+    if retry_after:
+        sleeps = max_retries * RETRY_AFTER_MAX
+    else:
+        sleeps = sum(
+            min(BACKOFF_MAX, backoff_factor * 2 ** (n - 1) + BACKOFF_JITTER)
+            for n in range(2, max_retries + 1)
+        )
+    return (1 + max_retries) * (timeout[0] + timeout[1]) + sleeps
 
 
 def is_loopback(host: str) -> bool:
@@ -189,6 +214,10 @@ class Transport:
                     "so that the API key is only ever sent to the API",
                 )
             url, params = target, None
+            if response.status_code == 303 or (
+                response.status_code in (301, 302) and method == "POST"
+            ):
+                method, json = "GET", None
         raise APIError(response.status_code, method, shown_path, "too many redirects")
 
     def _send(

@@ -8,32 +8,42 @@ list: an asset leaving a status list while we page shifts the ones after it up, 
 slip past a page boundary. Each status is listed again while its answers disagree on the
 total (see :func:`list_status`). PROCESSING is listed before READY and FAILED, so an asset
 that finishes meanwhile is seen again where it went, and the latest sighting wins.
+
+Transient failures that outlive one request's retries get one more try: a listing page is
+asked once more at once (:func:`_page`); per-id GETs, their second try and the breaker that
+cuts an outage short are in ``argil_nb._fetch``.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
-from typing import TYPE_CHECKING, Any, Protocol
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-from tqdm.auto import tqdm
 
-from .errors import ArgilError, BatchError, InvalidArgument
+from ._fetch import (
+    BREAKER,
+    PROGRESS_THRESHOLD,
+    TRANSIENT,
+    AssetSource,
+    _Progress,
+    _run,
+    fetch_each,
+)
+from .errors import BatchError, InvalidArgument
 from .frames import ERROR_COLUMN, STRING, assets_frame, empty_frame
 from .models import ASSET_TYPES, FAILED, PROCESSING, READY, STATUSES, Asset, normalize_ids
 
 if TYPE_CHECKING:
     from .client import Page
 
-__all__ = ["PROGRESS_THRESHOLD", "get_assets", "ids_of", "list_assets"]
+__all__ = ["BREAKER", "PROGRESS_THRESHOLD", "TRANSIENT", "get_assets", "ids_of", "list_assets"]
 
 log = logging.getLogger("argil_nb")
 
 PAGE_SIZE = 100
-PROGRESS_THRESHOLD = 50
-"""``progress=None`` shows a bar from this many requests on."""
 PROBE_THRESHOLD = 10
 """Below this many ids, per-id GETs always win: probing the account costs up to 3 requests."""
 PAGE_COST = 2
@@ -41,23 +51,6 @@ PAGE_COST = 2
 LISTING_ORDER = (PROCESSING, READY, FAILED)
 LISTING_PASSES = 5
 """``list_assets`` lists a status again, at most this often, while it changes under it."""
-
-
-class AssetSource(Protocol):
-    """What the batch functions need of a client."""
-
-    max_workers: int
-
-    def get_asset(self, asset_id: object) -> Asset: ...
-
-    def list_page(
-        self,
-        *,
-        page: int = ...,
-        page_size: int = ...,
-        types: Iterable[str] = ...,
-        statuses: Iterable[str] = ...,
-    ) -> Page: ...
 
 
 def ids_of(ids: Any) -> list[str]:
@@ -81,54 +74,13 @@ def ids_of(ids: Any) -> list[str]:
     return normalize_ids(ids)
 
 
-class _Progress:
-    """A tqdm.auto bar when enabled, else nothing at all (no output)."""
-
-    def __init__(self, enabled: bool | None, total: int, desc: str) -> None:
-        show = total >= PROGRESS_THRESHOLD if enabled is None else bool(enabled)
-        self._bar = tqdm(total=total, desc=desc, unit="req", leave=False) if show else None
-
-    def update(self, n: int = 1) -> None:
-        if self._bar is not None:
-            self._bar.update(n)
-
-    def grow(self, n: int) -> None:
-        if self._bar is not None and n:
-            self._bar.total = (self._bar.total or 0) + n
-            self._bar.refresh()
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.close()
-
-
-def _run(
-    pool: ThreadPoolExecutor, calls: Sequence[Callable[[], Any]]
-) -> Iterator[tuple[int, Any, Exception | None]]:
-    """Run calls on the pool; yield (index, result, ArgilError or None) as they finish."""
-    futures: dict[Future[Any], int] = {pool.submit(call): i for i, call in enumerate(calls)}
-    for future in as_completed(futures):
-        index = futures[future]
-        try:
-            yield index, future.result(), None
-        except ArgilError as exc:
-            yield index, None, exc
-
-
-def fetch_each(
-    client: AssetSource, ids: Sequence[str], pool: ThreadPoolExecutor, bar: _Progress
-) -> tuple[dict[str, Asset], dict[str, Exception]]:
-    """GET each id concurrently; return the assets and the errors, by id."""
-    found: dict[str, Asset] = {}
-    failed: dict[str, Exception] = {}
-    calls = [lambda i=i: client.get_asset(i) for i in ids]
-    for index, asset, exc in _run(pool, calls):
-        if exc is None:
-            found[ids[index]] = asset
-        else:
-            failed[ids[index]] = exc
-        bar.update()
-    return found, failed
+def _page(client: AssetSource, **kwargs: Any) -> Page:
+    """One listing page, asked once more when it failed transiently after its retries."""
+    try:
+        return client.list_page(**kwargs)
+    except TRANSIENT as exc:
+        log.debug("a listing page failed (%s); asking once more", type(exc).__name__)
+        return client.list_page(**kwargs)
 
 
 def _one_pass(
@@ -141,7 +93,7 @@ def _one_pass(
 ) -> tuple[list[Asset], bool]:
     """Every page of one status once; True when every answer reported the same total."""
     if first is None:
-        first = client.list_page(page=1, page_size=PAGE_SIZE, types=types, statuses=[status])
+        first = _page(client, page=1, page_size=PAGE_SIZE, types=types, statuses=[status])
         bar.update()
     pages: dict[int, list[Asset]] = {1: first.assets}
     totals = {first.total_count}
@@ -152,9 +104,7 @@ def _one_pass(
             break
         bar.grow(len(rest))
         calls = [
-            lambda p=p: client.list_page(
-                page=p, page_size=PAGE_SIZE, types=types, statuses=[status]
-            )
+            lambda p=p: _page(client, page=p, page_size=PAGE_SIZE, types=types, statuses=[status])
             for p in rest
         ]
         for index, page, exc in _run(pool, calls):
@@ -202,8 +152,7 @@ def list_status(
 def _probe(client: AssetSource, pool: ThreadPoolExecutor, bar: _Progress) -> dict[str, Page]:
     """First page of every status, concurrently: data plus each status's size."""
     calls = [
-        lambda s=s: client.list_page(page=1, page_size=PAGE_SIZE, statuses=[s])
-        for s in LISTING_ORDER
+        lambda s=s: _page(client, page=1, page_size=PAGE_SIZE, statuses=[s]) for s in LISTING_ORDER
     ]
     firsts: dict[str, Page] = {}
     for index, page, exc in _run(pool, calls):
@@ -261,11 +210,28 @@ def get_assets(
     pandas.DataFrame
         One row per distinct id, in first-seen order.
 
+    Raises
+    ------
+    InvalidAssetId, InvalidArgument
+        Before any request.
+    BatchError
+        With ``errors="raise"``, when any id failed: ``.frame`` holds the rows fetched,
+        ``.errors`` each failed id's exception. Transport errors (an unreachable API, 5xx,
+        429) never escape on their own: they are per-id errors here too.
+
     Notes
     -----
     Plans: per-id GETs, or listing every status in pages of 100 when the account is small
     relative to the ids asked (probed with the first page of each status), then per-id GETs
-    for ids the listing did not show. Both plans give the same frame.
+    for ids the listing did not show. Both plans give the same frame. A listing page that
+    fails twice (after its retries each time) makes the ids not yet seen go the per-id way.
+
+    During an outage the call returns within about four request lifetimes ``T`` (from
+    :func:`argil_nb._transport.request_seconds`): a listing page asked twice (2T), then
+    per-id GETs that stop after :data:`BREAKER` failures in a row (2T with
+    ``max_workers >= BREAKER``); the ids are reported as ``APIConnectionError`` in
+    ``BatchError.errors`` (or the ``error`` column). With the per-id plan alone, 2T. With
+    the default client against a refused connection, T is about 8 s.
     """
     if errors not in ("raise", "coerce"):
         raise InvalidArgument(f"errors must be 'raise' or 'coerce', got {errors!r}")
@@ -274,9 +240,7 @@ def get_assets(
     wanted = ids_of(ids)
     if not wanted:
         return empty_frame(with_error=errors == "coerce")
-    found: dict[str, Asset] = {}
-    failed: dict[str, Exception] = {}
-    missing = wanted
+    seen: dict[str, Asset] = {}
     with ThreadPoolExecutor(client.max_workers, thread_name_prefix="argil-batch") as pool:
         if plan == "list" or (plan == "auto" and len(wanted) >= PROBE_THRESHOLD):
             bar = _Progress(progress, len(LISTING_ORDER), "argil: listing")
@@ -290,10 +254,12 @@ def get_assets(
                         for asset in list_status(client, status, (), pool, bar, firsts[status]):
                             seen[asset.id] = asset
                     log.debug("get_assets: listing plan, %d pages", listing_cost + 3)
+            except TRANSIENT as exc:
+                log.debug("get_assets: listing failed (%s), per-id GETs", type(exc).__name__)
             finally:
                 bar.close()
-            found = {i: seen[i] for i in wanted if i in seen}
-            missing = [i for i in wanted if i not in found]
+        found = {i: seen[i] for i in wanted if i in seen}
+        missing = [i for i in wanted if i not in found]
         bar = _Progress(progress, len(missing), "argil: assets")
         try:
             more, failed = fetch_each(client, missing, pool, bar)

@@ -14,7 +14,7 @@ import requests
 from ._html import is_web_url
 from ._transport import Transport, check_base_url
 from .errors import AssetNotFound, InvalidArgument, InvalidResponse
-from .models import IMAGE, VIDEO, Asset, normalize_id
+from .models import IMAGE, VIDEO, Asset, _as_uuid, normalize_id
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -29,7 +29,10 @@ _VIDEO_EXTENSIONS = {".mp4", ".mov", ".webm", ".mkv", ".avi", ".m4v", ".mpeg", "
 
 @dataclass(frozen=True)
 class Page:
-    """One page of ``GET /assets``: the assets and the pagination headers."""
+    """One page of ``GET /assets``: the assets and the pagination headers.
+
+    ``total_count`` is -1 when the server sent no ``X-Total-Count``.
+    """
 
     assets: list[Asset]
     page: int
@@ -54,7 +57,7 @@ class Client:
     max_workers
         Requests in flight at once for the batch calls; also the connection pool size.
     backoff_factor
-        Base of the exponential backoff between retries, in seconds.
+        Base of the exponential backoff between retries, in seconds (>= 0).
     session
         A ``requests.Session`` to send through (for tests and proxies).
 
@@ -75,6 +78,9 @@ class Client:
         backoff_factor: float = 0.5,
         session: requests.Session | None = None,
     ) -> None:
+        if api_key is not None and not isinstance(api_key, str):
+            # The value itself is never shown: it may be a key of the wrong type.
+            raise InvalidArgument(f"api_key must be a string, got {type(api_key).__name__}")
         key = api_key if api_key is not None else os.environ.get("ARGIL_API_KEY")
         if not isinstance(key, str) or not key.strip():
             raise InvalidArgument(
@@ -82,13 +88,21 @@ class Client:
                 "variable. To try argil_nb without a key, use argil_nb.connect(), which starts "
                 "the offline sandbox."
             )
-        url = check_base_url(base_url or os.environ.get("ARGIL_BASE_URL") or DEFAULT_BASE_URL)
+        if base_url is None:
+            base_url = os.environ.get("ARGIL_BASE_URL") or DEFAULT_BASE_URL
+        url = check_base_url(base_url)
         connect_read = _timeout_pair(timeout)
         for label, value in (("max_retries", max_retries), ("max_workers", max_workers)):
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 raise InvalidArgument(f"{label} must be a non-negative int, got {value!r}")
         if max_workers < 1:
             raise InvalidArgument(f"max_workers must be at least 1, got {max_workers}")
+        if not _is_number(backoff_factor) or not 0 <= backoff_factor < float("inf"):
+            raise InvalidArgument(f"backoff_factor must be a number >= 0, got {backoff_factor!r}")
+        if session is not None and not isinstance(session, requests.Session):
+            raise InvalidArgument(
+                f"session must be a requests.Session, got {type(session).__name__}"
+            )
         self.max_workers = max_workers
         self._key_tail = key.strip()[-4:]
         self._http = Transport(
@@ -148,7 +162,12 @@ class Client:
         except AssetNotFound as exc:
             exc.asset_id = normal
             raise
-        return _asset_from(_json(response, "GET", path), "GET", path)
+        asset = _asset_from(_json(response, "GET", path), "GET", path)
+        if _as_uuid(asset.id) != normal:
+            raise InvalidResponse(
+                response.status_code, "GET", path, f"asked for {normal}, got {asset.id!r}"
+            )
+        return asset
 
     def create_asset(self, url: str, *, name: str | None = None, type: str | None = None) -> Asset:
         """Upload an asset by URL; it starts ``PROCESSING``.
@@ -208,6 +227,8 @@ class Client:
         """Fetch one page of ``GET /assets``.
 
         ``statuses`` empty means the API's default (READY only); pass every status to see all.
+        Without the pagination headers (a proxy may strip them) a full page means "maybe one
+        more": the next page is asked, until a short one; the total is then unknown (-1).
         """
         params: list[tuple[str, Any]] = [("type", t) for t in types]
         params += [("status", s) for s in statuses]
@@ -220,8 +241,12 @@ class Client:
             )
         assets = [_asset_from(item, "GET", "/assets") for item in data]
         headers = response.headers
-        count = _int_header(headers, "X-Total-Count", len(assets))
-        pages = _int_header(headers, "X-Total-Pages", -(-count // page_size) if count else 0)
+        count = _int_header(headers, "X-Total-Count", -1)
+        if count >= 0:
+            pages = _int_header(headers, "X-Total-Pages", -(-count // page_size))
+        else:
+            more = len(assets) >= page_size
+            pages = _int_header(headers, "X-Total-Pages", page + 1 if more else page)
         return Page(assets, _int_header(headers, "X-Page", page), pages, count)
 
     # many assets (batch.py does the work) ------------------------------------------------
@@ -253,11 +278,13 @@ class Client:
         return wait(self, ids, timeout=timeout, progress=progress)
 
 
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def _timeout_pair(timeout: object) -> tuple[float, float]:
     pair = timeout if isinstance(timeout, tuple) else (timeout, timeout)
-    if len(pair) != 2 or not all(
-        isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 for v in pair
-    ):
+    if len(pair) != 2 or not all(_is_number(v) and 0 < v < float("inf") for v in pair):
         raise InvalidArgument(
             f"timeout must be a positive number or a (connect, read) pair, got {timeout!r}"
         )

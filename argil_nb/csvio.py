@@ -7,10 +7,12 @@ The encoding, one rule per problem:
   character ``'`` itself, gets one leading ``'``. :func:`read_csv` removes it, so the empty
   string, NA and every formula-looking text come back exactly as they were.
 * ``created_at`` is ISO 8601 UTC with nanoseconds, ``2026-11-01T10:00:00.000000000Z``.
-* UTF-8 with CRLF line ends (RFC 4180: a CR or LF inside a value gets quoted). The index
-  is not written (a read frame has a fresh RangeIndex). Schema columns and ``error`` get
-  their dtypes back; any other column comes back as ``string``; unused unknown categories
-  are not kept.
+* UTF-8 with CRLF line ends (RFC 4180: a CR or LF inside a value gets quoted). A lone
+  surrogate (invalid Unicode that a JSON ``\\ud800`` escape can carry) is written as its
+  three bytes ("surrogatepass") so that it comes back too; other readers show U+FFFD.
+  The index is not written (a read frame has a fresh RangeIndex). Schema columns and
+  ``error`` get their dtypes back; any other column comes back as ``string``; unused
+  unknown categories are not kept.
 * The write is atomic: a temporary file beside the target, then a rename.
 
 What is refused, before anything is written: a path not ending in ``.csv``, a missing folder,
@@ -52,6 +54,8 @@ def _unescape(value: object) -> object:
 
 
 def _check_target(path: str | os.PathLike[str]) -> Path:
+    if not isinstance(path, (str, os.PathLike)):
+        raise InvalidArgument(f"path must be a str or a Path, got {type(path).__name__}")
     target = Path(path)
     if target.suffix.lower() != ".csv":
         raise InvalidArgument(f"refusing to write {str(target)!r}: the path must end in .csv")
@@ -124,6 +128,7 @@ def to_csv(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed below, renamed on success
         "w",
         encoding="utf-8",
+        errors="surrogatepass",
         newline="",
         dir=target.parent,
         prefix=f".{target.name}.",
@@ -152,15 +157,23 @@ def read_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
     Raises
     ------
     InvalidArgument
-        When the file lacks the schema's columns.
+        When the file is not a status table: not UTF-8 CSV, no header, the schema's columns
+        missing, or a ``created_at`` that is not ISO 8601.
+    FileNotFoundError
+        When there is no such file.
     """
-    raw = pd.read_csv(
-        path,
-        dtype=object,
-        keep_default_na=False,
-        na_values=[""],
-        encoding="utf-8-sig",
-    )
+    try:
+        raw = pd.read_csv(
+            path,
+            dtype=object,
+            keep_default_na=False,
+            na_values=[""],
+            encoding="utf-8-sig",
+            encoding_errors="surrogatepass",
+        )
+    except ValueError as exc:  # also UnicodeDecodeError, pandas' EmptyDataError, ParserError
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InvalidArgument(f"{path!r} is not an argil_nb status table: {reason}") from None
     missing = [c for c in COLUMNS if c not in raw.columns]
     if missing:
         raise InvalidArgument(
@@ -170,7 +183,13 @@ def read_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
     for name in raw.columns:
         values = [None if v is None or v != v else v for v in raw[name].to_numpy()]
         if name == "created_at":
-            parsed = pd.to_datetime(pd.Series(values, dtype=object), utc=True, format="ISO8601")
+            try:
+                parsed = pd.to_datetime(pd.Series(values, dtype=object), utc=True, format="ISO8601")
+            except ValueError as exc:
+                reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                raise InvalidArgument(
+                    f"{os.fspath(path)!r}: created_at must be ISO 8601 text: {reason}"
+                ) from None
             frame[name] = parsed.dt.as_unit("ns")
             continue
         texts = [_unescape(v) for v in values]

@@ -1,14 +1,16 @@
 """``show(frame)``: a status table as HTML, with thumbnails and status badges.
 
-Every value is HTML-escaped and only http(s) thumbnail URLs become images. The markup holds
-no generated ids or timestamps, so a notebook's saved output is stable for nbval.
+Every value is HTML-escaped and cut to ``MAX_TEXT`` characters, at most ``max_rows`` rows
+are rendered, and only http(s) thumbnail URLs become images: the markup stays small and
+inert whatever the data. It holds no generated ids or timestamps, so a notebook's saved
+output is stable for nbval.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from ._html import badge, esc, thumbnail
+from ._html import badge, clip, esc, thumbnail
 from .errors import InvalidArgument
 
 __all__ = ["Table", "show"]
@@ -34,7 +36,7 @@ class Table:
             if c not in (*_TEXT_COLUMNS, "status", "thumbnail_url", "file_url")
         ]
         head = "".join(
-            f"<th>{esc(c)}</th>"
+            f"<th>{clip(c)}</th>"
             for c in ("thumbnail", "name", "status", "type", "id", "created", *extra)
         )
         rows = []
@@ -47,12 +49,12 @@ class Table:
             )
             cells = [
                 thumbnail(record.get("thumbnail_url"), record.get("status")),
-                f"<b>{esc(record.get('name'))}</b>",
+                f"<b>{clip(record.get('name'))}</b>",
                 badge(record.get("status")),
-                esc(record.get("type")),
-                f"<code>{esc(record.get('id'))}</code>",
+                clip(record.get("type")),
+                f"<code>{clip(record.get('id'))}</code>",
                 esc(created_text),
-                *(esc(record.get(c)) for c in extra),
+                *(clip(record.get(c)) for c in extra),
             ]
             rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
         more = len(frame) - self.max_rows
@@ -76,6 +78,6 @@ def show(frame: pd.DataFrame, max_rows: int = 50) -> Table:
     """
     if not isinstance(frame, pd.DataFrame):
         raise InvalidArgument(f"show takes a pandas DataFrame, got {type(frame).__name__}")
-    if not isinstance(max_rows, int) or max_rows < 0:
+    if not isinstance(max_rows, int) or isinstance(max_rows, bool) or max_rows < 0:
         raise InvalidArgument(f"max_rows must be an int >= 0, got {max_rows!r}")
     return Table(frame, max_rows)

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InvalidArgument
-from .models import ASSET_TYPES, STATUSES, Asset
+from .models import ASSET_TYPES, STATUSES, Asset, parse_timestamp
 
 __all__ = [
     "COLUMNS",
@@ -80,21 +80,60 @@ def _text(values: Sequence[Any]) -> pd.api.extensions.ExtensionArray:
 
 
 def _categorical(column: str, values: Sequence[Any]) -> pd.Categorical:
-    uniques = dict.fromkeys(values)
-    if not all(v is None or isinstance(v, str) for v in uniques):
+    try:
+        uniques = dict.fromkeys(values)
+        plain = all(v is None or isinstance(v, str) for v in uniques)
+    except TypeError:  # a list or an object from the JSON (unhashable): shown as its text
+        plain = False
+    if not plain:
         values = [None if _missing(v) else str(v) for v in values]
         uniques = dict.fromkeys(values)
     dtype = category_dtype(column, uniques)
     return pd.Categorical(np.asarray(values, dtype=object), dtype=dtype)
 
 
+# Positions of "YYYY-MM-DDTHH:MM" (or a space for the T): digits, then the separators.
+_DIGIT_AT = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15]
+_SEPARATOR_AT = {4: "-", 7: "-", 10: "T ", 13: ":"}
+_NS_RANGE = (pd.Timestamp.min.tz_localize("UTC"), pd.Timestamp.max.tz_localize("UTC"))
+
+
+def _iso_shaped(values: np.ndarray) -> np.ndarray:
+    """Which values start like ``YYYY-MM-DDTHH:MM``, vectorised (no per-value Python)."""
+    codes = values.astype("U16").view(np.uint32).reshape(len(values), 16)
+    digits = codes[:, _DIGIT_AT]
+    shaped = np.all((digits >= ord("0")) & (digits <= ord("9")), axis=1)
+    for at, chars in _SEPARATOR_AT.items():
+        shaped &= np.isin(codes[:, at], [ord(c) for c in chars])
+    return shaped
+
+
 def _timestamps(values: Sequence[Any]) -> pd.DatetimeIndex:
+    """``created_at`` values (ISO 8601 text or datetimes) to UTC nanoseconds.
+
+    Text is read as :func:`argil_nb.models.parse_timestamp` reads it, so a frame built from
+    API dicts and one built from Assets agree (to the microsecond): pandas reads what is
+    shaped like ISO 8601 fast, and ``parse_timestamp`` the rest (pandas alone would take
+    "now", "2026" or "-1"). Unreadable values, and times outside the nanosecond range
+    (1677-2262, such as Go's zero time ``0001-01-01T00:00:00Z``), become NaT.
+    """
     if not all(isinstance(v, str) for v in values):
         values = [v if isinstance(v, (str, datetime)) else None for v in values]
-    parsed = pd.to_datetime(
-        np.asarray(values, dtype=object), utc=True, format="ISO8601", errors="coerce"
-    )
-    return pd.DatetimeIndex(parsed).as_unit("ns")
+    raw = np.empty(len(values), dtype=object)
+    raw[:] = values
+    fast = _iso_shaped(raw) if len(raw) else np.zeros(0, dtype=bool)
+    kept = raw.copy()
+    kept[~fast] = None
+    parsed = pd.to_datetime(kept, utc=True, format="ISO8601", errors="coerce")
+    slow = np.flatnonzero(np.asarray(pd.isna(parsed)) & pd.notna(raw))
+    if len(slow):
+        again = [v if isinstance(v, datetime) else parse_timestamp(v) for v in raw[slow]]
+        kept[slow] = again
+        parsed = pd.to_datetime(kept, utc=True, format="ISO8601", errors="coerce")
+    index = pd.DatetimeIndex(parsed)
+    if index.unit != "ns":
+        index = index.where((index >= _NS_RANGE[0]) & (index <= _NS_RANGE[1])).as_unit("ns")
+    return index
 
 
 def schema_frame(columns: Mapping[str, Sequence[Any]]) -> pd.DataFrame:
@@ -146,6 +185,10 @@ def assets_frame(assets: Iterable[Asset | Mapping[str, Any]]) -> pd.DataFrame:
         raise InvalidArgument(
             "assets_frame takes an iterable of Assets or API dicts, not a single "
             f"{type(assets).__name__}; wrap it in a list"
+        )
+    if not isinstance(assets, Iterable):
+        raise InvalidArgument(
+            f"assets_frame takes an iterable of Assets or API dicts, got {type(assets).__name__}"
         )
     records = list(assets)
     columns: dict[str, list[Any]] = {name: [] for name in COLUMNS}

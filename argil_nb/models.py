@@ -12,8 +12,8 @@ from datetime import datetime, timezone
 from types import MappingProxyType
 from typing import Any
 
-from ._html import badge, esc, thumbnail
-from .errors import InvalidAssetId
+from ._html import badge, clip, esc, thumbnail
+from .errors import InvalidArgument, InvalidAssetId
 
 __all__ = [
     "ASSET_TYPES",
@@ -98,7 +98,9 @@ def normalize_ids(values: Iterable[object]) -> list[str]:
 def parse_timestamp(value: object) -> datetime | None:
     """Parse an API timestamp into an aware UTC datetime; None when absent or unreadable.
 
-    Accepts ISO 8601 with ``Z``, an offset or none (taken as UTC), with or without fractions.
+    Accepts ISO 8601 with ``Z``, an offset or none (taken as UTC), with or without fractions
+    (digits past microseconds are dropped). A time that falls outside year 1..9999 once
+    moved to UTC is unreadable too.
     """
     if not isinstance(value, str) or not value.strip():
         return None
@@ -110,8 +112,11 @@ def parse_timestamp(value: object) -> datetime | None:
     except ValueError:
         return None
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
+        return parsed.replace(tzinfo=timezone.utc)
+    try:
+        return parsed.astimezone(timezone.utc)
+    except OverflowError:  # 0001-01-01T00:00:00+05:00 is in year 0 in UTC
+        return None
 
 
 def _str_or_none(value: object) -> str | None:
@@ -144,14 +149,16 @@ class Asset:
 
         Raises
         ------
-        ValueError
-            When ``data`` is not an object or has no string ``id``.
+        InvalidArgument
+            (a ``ValueError``) When ``data`` is not an object or has no non-empty string
+            ``id``. Any other odd value is kept: see the class docstring.
         """
         if not isinstance(data, Mapping):
-            raise ValueError(f"expected an asset object, got {type(data).__name__}")
+            raise InvalidArgument(f"expected an asset object, got {type(data).__name__}")
         asset_id = data.get("id")
         if not isinstance(asset_id, str) or not asset_id:
-            raise ValueError("asset object has no 'id'")
+            got = "none" if asset_id is None else repr(asset_id)[:40]
+            raise InvalidArgument(f"asset object has no 'id' (a non-empty string), got {got}")
         return cls(
             id=asset_id,
             name=_str_or_none(data.get("name")),
@@ -195,7 +202,7 @@ class Asset:
             '<div class="argil-asset" style="display:flex;gap:10px;align-items:center;'
             'font-family:sans-serif;font-size:13px">'
             f"{thumbnail(self.thumbnail_url, self.status, size=96)}"
-            f"<div><div><b>{esc(self.name) or '<i>unnamed</i>'}</b> {badge(self.status)}</div>"
-            f'<div style="color:#6b7280">{esc(self.type)} · <code>{esc(self.id)}</code>'
+            f"<div><div><b>{clip(self.name) or '<i>unnamed</i>'}</b> {badge(self.status)}</div>"
+            f'<div style="color:#6b7280">{clip(self.type)} · <code>{clip(self.id)}</code>'
             f" · {esc(created)}</div></div></div>"
         )

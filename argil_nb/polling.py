@@ -78,7 +78,9 @@ class _Poller:
                 if i in still:
                     self.latest[i] = still[i]
             to_get = [i for i in pending if i not in still]
-        found, failed = fetch_each(self.client, to_get, self.pool, _Progress(False, 0, ""))
+        found, failed = fetch_each(
+            self.client, to_get, self.pool, _Progress(False, 0, ""), again=False
+        )
         self.latest.update(found)
         gone = {i: e for i, e in failed.items() if isinstance(e, AssetNotFound)}
         if gone:
@@ -110,8 +112,8 @@ def wait(
     ids
         As for ``get_assets``.
     timeout
-        Seconds before giving up with :class:`WaitTimeout` (its ``.frame`` has the last
-        statuses seen).
+        Seconds (>= 0; ``math.inf``: no limit) before giving up with :class:`WaitTimeout`
+        (its ``.frame`` has the last statuses seen).
     progress
         A tqdm bar of finished/total; None shows it for 2 assets or more.
     interval, max_interval
@@ -127,7 +129,7 @@ def wait(
         When some assets are still not finished after ``timeout`` seconds.
     """
     wanted = ids_of(ids)
-    if not isinstance(timeout, (int, float)) or timeout < 0:
+    if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or not timeout >= 0:
         raise InvalidArgument(f"timeout must be a number of seconds >= 0, got {timeout!r}")
     deadline = clock() + timeout
     pause = interval

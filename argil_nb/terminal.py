@@ -9,8 +9,9 @@ from typing import Any, TextIO
 
 import pandas as pd
 
+from .batch import TRANSIENT
 from .client import Client
-from .errors import APIConnectionError, RateLimitError, ServerError
+from .errors import BatchError
 from .models import TERMINAL_STATUSES
 
 __all__ = ["summary_line", "watch_in_terminal"]
@@ -64,7 +65,9 @@ def watch_in_terminal(
             sleep(interval)
             try:
                 frame = client.get_assets(frame["id"], progress=False)
-            except (APIConnectionError, RateLimitError, ServerError) as exc:
+            except BatchError as exc:  # transport errors come per id, inside a BatchError
+                if not all(isinstance(e, TRANSIENT) for e in exc.errors.values()):
+                    raise
                 stream.write(f"(refresh failed, retrying: {exc})\n")
                 last_lines = 0
     except KeyboardInterrupt:

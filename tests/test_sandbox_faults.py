@@ -57,6 +57,27 @@ def test_rate_limit_answers_429_with_retry_after(sb: Sandbox, api: requests.Sess
     assert api.get(f"{sb.base_url}/assets").status_code == 200
 
 
+def test_throttle_answers_a_fraction_with_429(sb: Sandbox, api: requests.Session) -> None:
+    """throttle_rate: random 429s with Retry-After, independent of the token bucket."""
+    sb.configure(throttle_rate=0.25, fault_seed=4)
+    responses = [api.get(f"{sb.base_url}/assets") for _ in range(200)]
+    limited = [r for r in responses if r.status_code == 429]
+    assert {r.status_code for r in responses} == {200, 429}
+    assert 25 <= len(limited) <= 75
+    for response in limited:
+        assert_error(response, 429)
+        assert response.headers["Retry-After"] == "1"
+    assert sb.stats.faults["throttled"] == len(limited)
+    assert sb.stats.faults["rate_limited"] == 0
+    sb.throttle_rate = 1.0
+    created = api.post(f"{sb.base_url}/assets", json=UPLOAD)
+    assert created.status_code == 429 and len(sb.assets()) == 24  # nothing was created
+    sb.throttle_rate = 0.0
+    assert api.get(f"{sb.base_url}/assets").status_code == 200
+    with pytest.raises(ValueError):
+        sb.configure(error_rate=0.5, throttle_rate=0.6)
+
+
 def test_injected_errors(sb: Sandbox, api: requests.Session) -> None:
     sb.configure(error_rate=1.0, fault_seed=1)
     responses = [api.get(f"{sb.base_url}/assets") for _ in range(30)]

@@ -53,7 +53,8 @@ class Sandbox:
         Wall clock for the createdAt of uploads (never older than the newest asset).
     fault_seed : int or None
         Seeds fault injection; None: ``seed``.
-    rate_limit, burst, latency, error_rate, error_after, drop_rate, stall_rate, stall_seconds
+    rate_limit, burst, latency, error_rate, error_after, drop_rate, stall_rate, stall_seconds,
+    throttle_rate
         Fault options, all off by default: see :class:`SandboxConfig`. They, ``speed``,
         ``processing_seconds`` and ``failure_rate`` are also attributes, settable while
         running, and :meth:`configure` sets several at once.
@@ -72,6 +73,7 @@ class Sandbox:
     drop_rate = Option[float]("Fraction of API requests dropped without an answer.")
     stall_rate = Option[float]("Fraction of API requests held stall_seconds first.")
     stall_seconds = Option[float]("How long a stalled request is held.")
+    throttle_rate = Option[float]("Fraction of API requests answered 429 (Retry-After: 1).")
     speed = Option[float]("Processing speed factor over the clock.")
     processing_seconds = Option[tuple[float, float]]("(min, max) simulated processing time.")
     failure_rate = Option[float]("Chance that an upload ends FAILED.")
@@ -98,6 +100,7 @@ class Sandbox:
         drop_rate: float = 0.0,
         stall_rate: float = 0.0,
         stall_seconds: float = 30.0,
+        throttle_rate: float = 0.0,
     ) -> None:
         if api_key is not None and not api_key:
             raise ValueError("api_key must not be empty")
@@ -113,6 +116,7 @@ class Sandbox:
             drop_rate=drop_rate,
             stall_rate=stall_rate,
             stall_seconds=stall_seconds,
+            throttle_rate=throttle_rate,
         )
         self._host = host
         self._port = port

@@ -1,8 +1,9 @@
 """Routing: turns one parsed HTTP request into a ``Response``, faults included.
 
 The order for an API request (under ``/v1``): canned response, latency, drop, stall,
-authentication, rate limit, injected error, then the route itself. Canned responses bypass
-everything; an injected error on ``POST /assets`` may come after the asset was created.
+authentication, rate limit, random 429 (throttle), injected error, then the route itself.
+Canned responses bypass everything; an injected error on ``POST /assets`` may come after the
+asset was created.
 """
 
 from __future__ import annotations
@@ -128,6 +129,10 @@ class App:
                 return DROP
         self._authenticate(request.headers)
         self._rate_limit(config)
+        if fault is not None and fault.kind == "throttle":
+            self.stats.fault("throttled")
+            message = "Too many requests: throttled (injected by the sandbox)"
+            raise ApiError(429, message, {"Retry-After": "1"})
         if fault is not None and fault.kind == "error":
             self.stats.fault("error")
             if fault.after and route == "create":

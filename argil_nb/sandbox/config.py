@@ -33,6 +33,9 @@ class SandboxConfig:
         Fraction of API requests held ``stall_seconds`` before being answered.
     stall_seconds : float
         How long a stalled request waits.
+    throttle_rate : float
+        Fraction of API requests answered 429 with ``Retry-After: 1`` at random, whatever
+        the token bucket says (a shared upstream limit the client cannot predict).
     """
 
     rate_limit: float | None = None
@@ -43,14 +46,15 @@ class SandboxConfig:
     drop_rate: float = 0.0
     stall_rate: float = 0.0
     stall_seconds: float = 30.0
+    throttle_rate: float = 0.0
 
     def __post_init__(self) -> None:
-        for name in ("error_rate", "error_after", "drop_rate", "stall_rate"):
+        for name in ("error_rate", "error_after", "drop_rate", "stall_rate", "throttle_rate"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1, got {value!r}")
-        if self.error_rate + self.drop_rate + self.stall_rate > 1.0 + 1e-9:
-            raise ValueError("error_rate + drop_rate + stall_rate must not exceed 1")
+        if self.error_rate + self.drop_rate + self.stall_rate + self.throttle_rate > 1.0 + 1e-9:
+            raise ValueError("the error, drop, stall and throttle rates must not add up past 1")
         if self.latency < 0 or self.stall_seconds < 0:
             raise ValueError("latency and stall_seconds must not be negative")
         if self.rate_limit is not None and not self.rate_limit > 0:

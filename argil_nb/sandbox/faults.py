@@ -78,7 +78,7 @@ def retry_after(seconds: float) -> str:
 
 @dataclass(frozen=True)
 class Fault:
-    """One injected fault: ``kind`` is ``drop``, ``stall`` or ``error``.
+    """One injected fault: ``kind`` is ``drop``, ``stall``, ``error`` or ``throttle`` (a 429).
 
     For errors, ``status`` is 500, 502 or 503, ``html`` says the body is a proxy's HTML
     page, and ``after`` says a POST is carried out before the error is answered.
@@ -113,7 +113,7 @@ class FaultInjector:
 
     def draw(self, config: SandboxConfig, method: str) -> Fault | None:
         """Decide the fault for one API request, or None."""
-        if not (config.drop_rate or config.stall_rate or config.error_rate):
+        if not (config.drop_rate or config.stall_rate or config.error_rate or config.throttle_rate):
             return None
         with self._lock:
             draw = self._rng.random()
@@ -124,7 +124,8 @@ class FaultInjector:
                 return Fault("stall")
             draw -= config.stall_rate
             if draw >= config.error_rate:
-                return None
+                throttled = draw - config.error_rate < config.throttle_rate
+                return Fault("throttle") if throttled else None
             status = self._rng.choice((500, 502, 503))
             html = status != 500 and self._rng.random() < 0.5
             after = method == "POST" and self._rng.random() < config.error_after
