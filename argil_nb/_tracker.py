@@ -2,9 +2,10 @@
 transitions seen, and the outcome of the last poll.
 
 One :meth:`Tracker.poll` fetches the assets not yet READY or FAILED (terminal assets never
-change) and merges the answer. Ids whose fetch failed keep their last known row. When no id
-at all could be fetched, the poll counts as a failure of the API (an outage): the caller
-backs off and the table stays as it was.
+change), the way ``wait()`` does (:class:`argil_nb.polling.PendingFetcher`: a listing of
+PROCESSING when that is cheaper than a GET per asset), and merges the answer. Ids whose
+fetch failed keep their last known row. When no id at all could be fetched, the poll counts
+as a failure of the API (an outage): the caller backs off and the table stays as it was.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import logging
 import threading
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
@@ -20,8 +22,9 @@ import pandas as pd
 
 from .batch import ids_of
 from .errors import ArgilError
-from .frames import COLUMNS, STRING, schema_frame
+from .frames import COLUMNS, STRING, assets_frame, schema_frame
 from .models import TERMINAL_STATUSES, normalize_id
+from .polling import PendingFetcher
 
 __all__ = ["MAX_BACKOFF", "Tracker", "Transition"]
 
@@ -94,6 +97,7 @@ class Tracker:
         self._history: list[tuple[str, Any, Any, float]] = []
         self._version = 0
         self._frame: tuple[int, pd.DataFrame] | None = None
+        self._fetcher: PendingFetcher | None = None
 
     # -- reads (lock held by the caller for the attributes; these take it themselves) -----
 
@@ -159,29 +163,33 @@ class Tracker:
             pending = [i for i in self.ids if self.rows[i]["status"] not in TERMINAL_STATUSES]
         if not pending:
             return []
+        if self._fetcher is None or self._fetcher.client is not client:
+            self._fetcher = PendingFetcher(client)
         try:
-            records = client.get_assets(pending, errors="coerce", progress=False).to_dict("records")
+            with ThreadPoolExecutor(client.max_workers, thread_name_prefix="argil-panel") as pool:
+                found, failed = self._fetcher.fetch(pending, pool)
         except Exception as exc:  # the panel must survive anything, and say what happened
             if not isinstance(exc, ArgilError):
                 log.warning("argil_nb: panel refresh failed", exc_info=True)
             self._fail(type(exc).__name__, str(exc))
             return []
-        errors = [r.get("error") if isinstance(r.get("error"), str) else None for r in records]
-        if len(records) != len(pending) or all(errors):
-            first = next((e for e in errors if e), None) or "InvalidResponse: no rows came back"
-            kind, _, message = first.partition(": ")
-            self._fail(kind, message)
+        if not found:  # nothing came back: an outage, not a row-by-row problem
+            first = next(iter(failed.values()), None)
+            self._fail(type(first).__name__ if first else "InvalidResponse", str(first or ""))
             return []
+        records = assets_frame(list(found.values())).to_dict("records")
+        rows = {asset_id: _clean(r) for asset_id, r in zip(found, records, strict=True)}
         now = self._clock()
         transitions: list[Transition] = []
         with self.lock:
             self.failures, self.error = 0, None
-            for asset_id, record, error in zip(pending, records, errors, strict=True):
-                if error is not None:  # keep the last known row; the card says why
-                    self.fetch_errors[asset_id] = error
+            for asset_id in pending:
+                if asset_id in failed:  # keep the last known row; the card says why
+                    error = failed[asset_id]
+                    self.fetch_errors[asset_id] = f"{type(error).__name__}: {error}"
                     continue
                 self.fetch_errors.pop(asset_id, None)
-                new, old = _clean(record), self.rows[asset_id]
+                new, old = rows[asset_id], self.rows[asset_id]
                 if new == old:
                     continue
                 self.rows[asset_id] = new

@@ -87,7 +87,7 @@ class StatusPanel(widgets.VBox):
         export_path: str | os.PathLike[str] = "argil-status.csv",
         clock: Callable[[], float] = time.time,
     ) -> None:
-        if not callable(getattr(client, "get_assets", None)):
+        if not all(callable(getattr(client, m, None)) for m in ("get_asset", "list_page")):
             raise InvalidArgument(f"client must be an argil_nb.Client, got {type(client).__name__}")
         if isinstance(interval, bool) or not isinstance(interval, (int, float)) or interval <= 0:
             raise InvalidArgument(

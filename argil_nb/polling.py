@@ -19,7 +19,16 @@ from typing import Any
 
 import pandas as pd
 
-from .batch import PAGE_COST, PAGE_SIZE, AssetSource, _Progress, fetch_each, ids_of, list_status
+from .batch import (
+    PAGE_COST,
+    PAGE_SIZE,
+    AssetSource,
+    _Progress,
+    _run,
+    fetch_each,
+    ids_of,
+    list_status,
+)
 from .errors import (
     APIConnectionError,
     AssetNotFound,
@@ -30,27 +39,79 @@ from .errors import (
     WaitTimeout,
 )
 from .frames import assets_frame, empty_frame
-from .models import PROCESSING, Asset
+from .models import FAILED, PROCESSING, READY, Asset
 
-__all__ = ["BACKOFF", "MAX_INTERVAL", "MIN_INTERVAL", "wait"]
+__all__ = ["BACKOFF", "MAX_INTERVAL", "MIN_INTERVAL", "PendingFetcher", "wait"]
 
 log = logging.getLogger("argil_nb")
 
+_OUTCOMES = (READY, FAILED)
 MIN_INTERVAL = 0.5
 MAX_INTERVAL = 5.0
 BACKOFF = 1.5
 _TRANSIENT = (APIConnectionError, RateLimitError, ServerError)
 
 
+class PendingFetcher:
+    """Fetches the unfinished assets of one poller (``wait()``, the panel) each round.
+
+    When they are many, one listing of ``status=PROCESSING`` shows which are still
+    processing. Those that left it finished: when they are several, the first page of
+    READY and of FAILED (newest first, where fresh uploads are) shows most of them, and only
+    the rest are fetched one by one. When they are few (next to the PROCESSING pages last
+    seen), per-id GETs.
+    """
+
+    def __init__(self, client: AssetSource) -> None:
+        self.client = client
+        self.processing_pages: int | None = None
+
+    def _use_listing(self, pending: int) -> bool:
+        if self.processing_pages is None:
+            return pending >= PAGE_SIZE // 10
+        return self.processing_pages * PAGE_COST < pending
+
+    def fetch(
+        self, pending: list[str], pool: ThreadPoolExecutor
+    ) -> tuple[dict[str, Asset], dict[str, Exception]]:
+        """The latest of each pending id, and the errors of those that could not be had.
+
+        Raises what a failed listing raises (after its retries); per-id errors are returned.
+        """
+        found: dict[str, Asset] = {}
+        to_get = pending
+        quiet = _Progress(False, 0, "")
+        if self._use_listing(len(pending)):
+            listed = list_status(self.client, PROCESSING, (), pool, quiet)
+            self.processing_pages = max(1, -(-len(listed) // PAGE_SIZE))
+            still = {a.id: a for a in listed}
+            found = {i: still[i] for i in pending if i in still}
+            to_get = [i for i in pending if i not in still]
+        if len(to_get) > len(_OUTCOMES) * PAGE_COST:
+            calls = [
+                lambda s=s: self.client.list_page(page=1, page_size=PAGE_SIZE, statuses=[s])
+                for s in _OUTCOMES
+            ]
+            for _index, page, exc in _run(pool, calls):
+                if exc is not None:
+                    raise exc
+                newest = {a.id: a for a in page.assets}
+                found.update((i, newest[i]) for i in to_get if i in newest)
+            to_get = [i for i in to_get if i not in found]
+        # No second try here: the next round is one.
+        more, failed = fetch_each(self.client, to_get, pool, quiet, again=False)
+        found.update(more)
+        return found, failed
+
+
 class _Poller:
-    """The state of one ``wait()``: the latest asset per id and the listing estimate."""
+    """The state of one ``wait()``: the latest asset per id."""
 
     def __init__(self, client: AssetSource, ids: list[str], pool: ThreadPoolExecutor) -> None:
-        self.client = client
         self.ids = ids
         self.pool = pool
+        self.fetcher = PendingFetcher(client)
         self.latest: dict[str, Asset] = {}
-        self.processing_pages: int | None = None
         self.last_error: Exception | None = None
 
     def pending(self) -> list[str]:
@@ -60,27 +121,11 @@ class _Poller:
         rows = [self.latest[i] for i in self.ids if i in self.latest]
         return assets_frame(rows) if rows else empty_frame()
 
-    def _use_listing(self, pending: list[str]) -> bool:
-        if self.processing_pages is None:
-            return len(pending) >= PAGE_SIZE // 10
-        return self.processing_pages * PAGE_COST < len(pending)
-
     def round(self, bar: _Progress) -> int:
         """Poll once; return how many assets changed status."""
         pending = self.pending()
-        to_get = pending
         before = {i: self.latest[i].status if i in self.latest else None for i in pending}
-        if self._use_listing(pending):
-            listed = list_status(self.client, PROCESSING, (), self.pool, _Progress(False, 0, ""))
-            self.processing_pages = max(1, -(-len(listed) // PAGE_SIZE))
-            still = {a.id: a for a in listed}
-            for i in pending:
-                if i in still:
-                    self.latest[i] = still[i]
-            to_get = [i for i in pending if i not in still]
-        found, failed = fetch_each(
-            self.client, to_get, self.pool, _Progress(False, 0, ""), again=False
-        )
+        found, failed = self.fetcher.fetch(pending, self.pool)
         self.latest.update(found)
         gone = {i: e for i, e in failed.items() if isinstance(e, AssetNotFound)}
         if gone:
