@@ -72,3 +72,25 @@ def test_every_ignored_output_is_followed_by_a_checking_cell(path):
                 f"{path.name}: cell {index + 1} checks nothing"
             )
             assert "nbval-ignore-output" not in following.get("metadata", {}).get("tags", [])
+
+
+def test_an_executed_notebook_never_shows_the_key(tmp_path, monkeypatch):
+    """Run a notebook against a sandbox with a canary key (the 'real key' path of connect())."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    from argil_nb.sandbox import Sandbox
+
+    from .conftest import CANARY_KEY
+
+    book = nbformat.read(NOTEBOOKS[0], as_version=4)
+    with Sandbox(seed=0, initial_assets=60, api_key=CANARY_KEY) as box:
+        monkeypatch.setenv("ARGIL_API_KEY", CANARY_KEY)
+        monkeypatch.setenv("ARGIL_BASE_URL", box.base_url)
+        NotebookClient(book, timeout=120, kernel_name="python3").execute()
+    saved = tmp_path / "executed.ipynb"
+    nbformat.write(book, saved)
+    text = saved.read_text(encoding="utf-8")
+    assert "Client(base_url=" in text  # the cell that shows the client did run
+    assert CANARY_KEY not in text
+    assert CANARY_KEY[:-4] not in text  # not even most of it
