@@ -5,8 +5,8 @@ Retry policy (urllib3 ``Retry``, mounted on the session for the API's origin onl
 * GET and DELETE: up to ``max_retries`` retries on 429, 500, 502, 503, 504, connection
   errors and read timeouts; exponential backoff ``backoff_factor * 2**(n-1)`` seconds
   (the first retry at once) plus up to ``BACKOFF_JITTER`` s of jitter, each sleep capped at
-  ``BACKOFF_MAX`` s; a ``Retry-After`` header is honoured instead, capped at
-  ``RETRY_AFTER_MAX`` s.
+  ``BACKOFF_MAX`` s; a ``Retry-After`` header is honoured instead, plus up to
+  ``BACKOFF_JITTER`` s of jitter, capped at ``RETRY_AFTER_MAX`` s.
 * POST: retried only when the server cannot have acted on it: on 429 and on failures to
   connect. Never after a 5xx or a read error (no duplicate uploads).
 
@@ -19,6 +19,7 @@ GET and no body, as browsers and requests do: a POST is never sent twice that wa
 from __future__ import annotations
 
 import ipaddress
+import random
 import logging
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -46,6 +47,12 @@ class _ArgilRetry(Retry):
         if method.upper() == "POST":
             return status_code == 429 and bool(self.total)
         return super().is_retry(method, status_code, has_retry_after)
+
+    def parse_retry_after(self, retry_after: str) -> float:
+        # Jitter, so that the workers a 429 stopped together do not all come back together
+        # and meet the limit again (urllib3 sleeps exactly Retry-After otherwise).
+        seconds = super().parse_retry_after(retry_after)
+        return min(seconds + random.uniform(0, BACKOFF_JITTER), self.retry_after_max)
 
 
 def make_retry(max_retries: int, backoff_factor: float) -> Retry:
