@@ -19,8 +19,8 @@ GET and no body, as browsers and requests do: a POST is never sent twice that wa
 from __future__ import annotations
 
 import ipaddress
-import random
 import logging
+import random
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
