@@ -59,9 +59,9 @@ class AssetSource(Protocol):
 class _Progress:
     """A tqdm.auto bar when enabled, else nothing at all (no output)."""
 
-    def __init__(self, enabled: bool | None, total: int, desc: str) -> None:
+    def __init__(self, enabled: bool | None, total: int, desc: str, unit: str = "req") -> None:
         show = total >= PROGRESS_THRESHOLD if enabled is None else bool(enabled)
-        self._bar = tqdm(total=total, desc=desc, unit="req", leave=False) if show else None
+        self._bar = tqdm(total=total, desc=desc, unit=unit, leave=False) if show else None
 
     def update(self, n: int = 1) -> None:
         if self._bar is not None:

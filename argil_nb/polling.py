@@ -180,9 +180,8 @@ def wait(
     pause = interval
     with ThreadPoolExecutor(client.max_workers, thread_name_prefix="argil-wait") as pool:
         poller = _Poller(client, wanted, pool)
-        bar = _Progress(
-            progress if progress is not None else len(wanted) > 1, len(wanted), "argil: ready"
-        )
+        show = progress if progress is not None else len(wanted) > 1
+        bar = _Progress(show, len(wanted), "argil: finished", unit="asset")
         try:
             while True:
                 try:
