@@ -162,7 +162,7 @@ class Client:
         except AssetNotFound as exc:
             exc.asset_id = normal
             raise
-        asset = _asset_from(_json(response, "GET", path), "GET", path)
+        asset = _asset_from(_json(response, "GET", path), response, "GET", path)
         if _as_uuid(asset.id) != normal:
             raise InvalidResponse(
                 response.status_code, "GET", path, f"asked for {normal}, got {asset.id!r}"
@@ -197,7 +197,7 @@ class Client:
         asset_type = _infer_type(file_name) if type is None else _check_type(type)
         body = {"name": name, "type": asset_type, "url": url.strip()}
         response = self._http.request("POST", "/assets", json=body, ok=(200, 201))
-        return _asset_from(_json(response, "POST", "/assets"), "POST", "/assets")
+        return _asset_from(_json(response, "POST", "/assets"), response, "POST", "/assets")
 
     def delete_asset(self, asset_id: object) -> None:
         """Delete one asset.
@@ -239,7 +239,7 @@ class Client:
             raise InvalidResponse(
                 response.status_code, "GET", "/assets", "expected a JSON array of assets"
             )
-        assets = [_asset_from(item, "GET", "/assets") for item in data]
+        assets = [_asset_from(item, response, "GET", "/assets") for item in data]
         headers = response.headers
         count = _int_header(headers, "X-Total-Count", -1)
         if count >= 0:
@@ -326,11 +326,12 @@ def _json(response: requests.Response, method: str, path: str) -> Any:
         ) from None
 
 
-def _asset_from(data: Any, method: str, path: str) -> Asset:
+def _asset_from(data: Any, response: requests.Response, method: str, path: str) -> Asset:
     try:
         return Asset.from_api(data)
     except ValueError as exc:
-        raise InvalidResponse(200, method, path, f"malformed asset: {exc}") from None
+        message = f"malformed asset: {exc}"
+        raise InvalidResponse(response.status_code, method, path, message) from None
 
 
 def _int_header(headers: Any, name: str, default: int) -> int:
