@@ -217,3 +217,24 @@ def test_lab_starts_jupyterlab_wired_to_a_sandbox(tmp_path):
         assert proc.wait(timeout=30) == 0
     with pytest.raises(requests.ConnectionError):
         requests.get(f"http://127.0.0.1:{port}/api/status", timeout=2)
+
+
+def test_watch_stops_cleanly_on_ctrl_c(box):
+    box.configure(processing_seconds=(1000.0, 1000.0))
+    asset_id = box.client().create_asset("https://x.example.com/slow.png").id
+    env = env_with(ARGIL_API_KEY=box.api_key, ARGIL_BASE_URL=box.base_url)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "argil_nb.cli", "watch", asset_id, "--interval", "0.2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        assert "0/1 finished" in proc.stdout.readline()
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+        box.configure(processing_seconds=(2.0, 20.0))
+    assert proc.returncode == 0, err
+    assert "stopped" in out and "Traceback" not in err
