@@ -9,6 +9,8 @@ from __future__ import annotations
 import html
 from urllib.parse import urlsplit
 
+import pandas as pd
+
 STATUS_COLOURS = {
     "PROCESSING": ("#92400e", "#fef3c7"),
     "READY": ("#065f46", "#d1fae5"),
@@ -28,20 +30,16 @@ def is_web_url(value: object) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
-def _missing(value: object) -> bool:
-    if value is None or (isinstance(value, float) and value != value):
+def is_missing(value: object) -> bool:
+    """None, NA, NaT or NaN: a value to show (or keep) as nothing."""
+    if value is None or value is pd.NA or value is pd.NaT:
         return True
-    try:
-        import pandas as pd
-
-        return value is pd.NA or value is pd.NaT
-    except ImportError:  # pragma: no cover - pandas is a dependency
-        return False
+    return isinstance(value, float) and value != value
 
 
 def esc(value: object) -> str:
     """Escape any value for HTML text or a quoted attribute; NA and None become ''."""
-    return "" if _missing(value) else html.escape(str(value), quote=True)
+    return "" if is_missing(value) else html.escape(str(value), quote=True)
 
 
 MAX_TEXT = 200
@@ -50,7 +48,7 @@ MAX_TEXT = 200
 
 def clip(value: object, limit: int = MAX_TEXT) -> str:
     """:func:`esc` of the value's text cut to ``limit`` characters, then an ellipsis."""
-    if _missing(value):
+    if is_missing(value):
         return ""
     text = str(value)
     return esc(text[:limit] + "…" if len(text) > limit else text)

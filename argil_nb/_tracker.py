@@ -20,6 +20,7 @@ from typing import Any
 
 import pandas as pd
 
+from ._html import is_missing
 from .batch import ids_of
 from .errors import ArgilError
 from .frames import COLUMNS, STRING, assets_frame, schema_frame
@@ -42,13 +43,9 @@ _ERROR_LABELS = {
 }
 
 
-def _missing(value: object) -> bool:
-    return value is None or (pd.api.types.is_scalar(value) and bool(pd.isna(value)))
-
-
 def _clean(record: dict[str, Any]) -> dict[str, Any]:
     """Schema fields of one frame record, NA as None (so rows compare with ``==``)."""
-    return {c: None if _missing(v) else v for c, v in ((c, record.get(c)) for c in COLUMNS)}
+    return {c: None if is_missing(v) else v for c, v in ((c, record.get(c)) for c in COLUMNS)}
 
 
 class Tracker:
@@ -87,7 +84,7 @@ class Tracker:
         self.rows: dict[str, dict[str, Any]] = {i: {"id": i, **empty} for i in self.ids}
         if isinstance(ids_or_frame, pd.DataFrame) and set(COLUMNS) <= set(ids_or_frame.columns):
             for record in ids_or_frame.to_dict("records"):
-                if not _missing(record["id"]):
+                if not is_missing(record["id"]):
                     self.rows[normalize_id(record["id"])] = _clean(record)
         self.fetch_errors: dict[str, str] = {}
         self.took: dict[str, float] = {}

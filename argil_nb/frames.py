@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._html import is_missing
 from .errors import InvalidArgument
 from .models import ASSET_TYPES, STATUSES, Asset, parse_timestamp
 
@@ -62,14 +63,10 @@ _API_KEYS = {
 _KNOWN = {"type": ASSET_TYPES, "status": STATUSES}
 
 
-def _missing(value: Any) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
-
-
 def category_dtype(column: str, values: Iterable[Any] = ()) -> pd.CategoricalDtype:
     """The dtype of ``type`` or ``status``: the known values, then unknown ones as seen."""
     known = _KNOWN[column]
-    extra = (str(v) for v in dict.fromkeys(values) if not _missing(v))
+    extra = (str(v) for v in dict.fromkeys(values) if not is_missing(v))
     categories = pd.Index([*known, *(v for v in dict.fromkeys(extra) if v not in known)])
     return pd.CategoricalDtype(categories=categories.astype(object), ordered=False)
 
@@ -86,7 +83,7 @@ def _categorical(column: str, values: Sequence[Any]) -> pd.Categorical:
     except TypeError:  # a list or an object from the JSON (unhashable): shown as its text
         plain = False
     if not plain:
-        values = [None if _missing(v) else str(v) for v in values]
+        values = [None if is_missing(v) else str(v) for v in values]
         uniques = dict.fromkeys(values)
     dtype = category_dtype(column, uniques)
     # Codes by dict lookup: about twice as fast as pandas hashing every value again.
