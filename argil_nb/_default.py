@@ -50,9 +50,14 @@ def connect(
 
     box = Sandbox(**{"seed": SANDBOX_SEED, **(sandbox_options or {})})
     box.start()
+    try:
+        client = box.client(**{k: v for k, v in kwargs.items() if k != "base_url"})
+    except BaseException:
+        box.stop()  # a bad client option must not leave a server running
+        raise
     _sandboxes.append(box)  # kept alive for the process's life
     print(f"argil_nb: no ARGIL_API_KEY set, using an offline sandbox at {box.base_url}")
-    return box.client(**{k: v for k, v in kwargs.items() if k != "base_url"})
+    return client
 
 
 def use(client: Client) -> Client:

@@ -165,6 +165,10 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (errors: one line, no traceback)."""
     args = _parser().parse_args(argv)
+    # Asset names are user data: one the terminal cannot encode must not crash the command.
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     try:
         code: int = args.run(args)
     except ArgilError as exc:

@@ -238,3 +238,19 @@ def test_watch_stops_cleanly_on_ctrl_c(box):
         box.configure(processing_seconds=(2.0, 20.0))
     assert proc.returncode == 0, err
     assert "stopped" in out and "Traceback" not in err
+
+
+def test_a_name_the_terminal_cannot_encode_does_not_crash(box):
+    odd = str(uuid.uuid4())
+    box.add_asset(
+        {
+            "id": odd,
+            "name": "bad \ud800 name",
+            "type": "IMAGE",
+            "status": "READY",
+            "createdAt": "2026-11-01T00:00:00Z",
+        }
+    )
+    result = run(box, "get", odd)
+    assert result.returncode == 0, result.stderr
+    assert "bad" in result.stdout and "Traceback" not in result.stderr

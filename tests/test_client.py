@@ -214,3 +214,14 @@ def test_list_page_headers(sandbox, client):
     assert page.total_count == len(ready)
     assert page.total_pages == -(-len(ready) // 7)
     assert len(page.assets) == 7
+
+
+def test_connect_with_a_bad_option_leaves_no_sandbox_running(monkeypatch):
+    import threading
+
+    monkeypatch.delenv("ARGIL_API_KEY", raising=False)
+    before = {t.name for t in threading.enumerate()}
+    with pytest.raises(an.InvalidArgument, match="timeout"):
+        an.connect(timeout=-1)
+    after = {t.name for t in threading.enumerate() if t.name.startswith("argil-sandbox")}
+    assert after <= before

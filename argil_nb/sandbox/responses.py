@@ -25,7 +25,11 @@ DROP = Response(status=0, content_type=None, drop=True)
 
 def json_response(status: int, payload: Any, headers: dict[str, str] | None = None) -> Response:
     """A JSON response (compact separators, so equal data gives equal bytes)."""
-    body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    text = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+    try:
+        body = text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate (add_asset): send it \u-escaped, as JSON may
+        body = json.dumps(payload, separators=(",", ":")).encode("ascii")
     return Response(status=status, body=body, headers=dict(headers or {}))
 
 
