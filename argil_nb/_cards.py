@@ -12,7 +12,7 @@ import logging
 import threading
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import ipywidgets as widgets
@@ -84,7 +84,7 @@ def format_duration(seconds: float) -> str:
 
 def _created_text(value: object) -> str:
     if isinstance(value, datetime):
-        return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
     return ""
 
 

@@ -19,7 +19,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -338,7 +338,7 @@ class StatusPanel(widgets.VBox):
             set_trait(self.progress_text, "value", f"{finished}/{total} finished")
             set_trait(self.state_label, "value", state)
             if last_change is not None:
-                when = datetime.fromtimestamp(last_change, timezone.utc).strftime("%H:%M:%S")
+                when = datetime.fromtimestamp(last_change, UTC).strftime("%H:%M:%S")
                 set_trait(self.change_label, "value", f"· last change {when} UTC")
             finished_all = state == "done"
             label = "finished" if finished_all else "pause" if self._watching else "resume"

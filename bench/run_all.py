@@ -22,7 +22,7 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from _common import ROOT, git_state, machine, md_table, seconds
@@ -165,7 +165,7 @@ def main() -> None:
             parser.error(f"no such benchmark: {', '.join(unknown)} (have: {', '.join(names)})")
         names = wanted
     output = args.output or (None if args.only else RESULTS)
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     start = time.perf_counter()
     outcomes = [run_script(name, args.timeout) for name in names]
     total = time.perf_counter() - start

@@ -17,7 +17,7 @@ import re
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +34,7 @@ from .conftest import CANARY_KEY
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "reliability.md"
 SOAK_BEGIN, SOAK_END = "<!-- soak:begin -->", "<!-- soak:end -->"
-UTC = timezone.utc
+UTC = UTC
 NEW_ID = "3f2b8c1e-6a4d-4c1f-9e2a-1b2c3d4e5f60"
 
 

@@ -1,5 +1,5 @@
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from hypothesis import given
@@ -30,7 +30,7 @@ def test_from_api_maps_fields_to_snake_case():
     assert asset.id == ID
     assert asset.file_url == "https://cdn.example.com/a.mp4"
     assert asset.thumbnail_url == "https://cdn.example.com/a.png"
-    assert asset.created_at == datetime(2026, 11, 1, 10, 0, 0, 123000, tzinfo=timezone.utc)
+    assert asset.created_at == datetime(2026, 11, 1, 10, 0, 0, 123000, tzinfo=UTC)
     assert asset.is_terminal
 
 
@@ -60,10 +60,10 @@ def test_is_terminal(status, terminal):
 @pytest.mark.parametrize(
     "text,expected",
     [
-        ("2026-11-01T10:00:00Z", datetime(2026, 11, 1, 10, tzinfo=timezone.utc)),
-        ("2026-11-01T12:00:00+02:00", datetime(2026, 11, 1, 10, tzinfo=timezone.utc)),
-        ("2026-11-01T10:00:00.5Z", datetime(2026, 11, 1, 10, 0, 0, 500000, tzinfo=timezone.utc)),
-        ("2026-11-01T10:00:00", datetime(2026, 11, 1, 10, tzinfo=timezone.utc)),
+        ("2026-11-01T10:00:00Z", datetime(2026, 11, 1, 10, tzinfo=UTC)),
+        ("2026-11-01T12:00:00+02:00", datetime(2026, 11, 1, 10, tzinfo=UTC)),
+        ("2026-11-01T10:00:00.5Z", datetime(2026, 11, 1, 10, 0, 0, 500000, tzinfo=UTC)),
+        ("2026-11-01T10:00:00", datetime(2026, 11, 1, 10, tzinfo=UTC)),
         ("yesterday", None),
         ("", None),
         (None, None),

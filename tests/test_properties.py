@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import string
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pandas as pd
@@ -25,7 +25,7 @@ from argil_nb.frames import COLUMNS, ERROR_COLUMN, STRING
 from argil_nb.models import ASSET_TYPES, STATUSES, parse_timestamp
 
 KNOWN = ("id", "name", "type", "status", "fileUrl", "thumbnailUrl", "createdAt")
-UTC = timezone.utc
+UTC = UTC
 
 texts = st.one_of(
     st.text(max_size=20),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 __all__ = [
@@ -47,7 +47,7 @@ def parse_ts(value: object) -> float | None:
     except ValueError:
         return None
     if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=timezone.utc).timestamp()
+        return parsed.replace(tzinfo=UTC).timestamp()
     return parsed.timestamp()
 
 

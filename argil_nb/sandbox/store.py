@@ -12,7 +12,7 @@ import heapq
 import random
 import threading
 from collections.abc import Callable, Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from .records import Record, format_ts, parse_ts
@@ -24,7 +24,7 @@ Clock = Callable[[], float]
 
 
 def _utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class AssetStore:
