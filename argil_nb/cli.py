@@ -13,20 +13,9 @@ import pandas as pd
 from .client import Client
 from .csvio import to_csv
 from .errors import ArgilError, InvalidArgument
+from .terminal import table_text
 
 __all__ = ["main"]
-
-_SHOWN = ["id", "name", "type", "status", "created_at"]
-
-
-def table_text(frame: pd.DataFrame) -> str:
-    """A compact plain-text table of the main columns."""
-    if frame.empty:
-        return "(no assets)"
-    shown = frame[[c for c in [*_SHOWN, "error"] if c in frame.columns]].copy()
-    shown["created_at"] = shown["created_at"].dt.strftime("%Y-%m-%d %H:%M:%S")
-    shown["name"] = shown["name"].str.slice(0, 40)
-    return shown.to_string(index=False, na_rep="-")
 
 
 def _client(args: argparse.Namespace) -> Client:

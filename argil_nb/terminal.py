@@ -14,7 +14,19 @@ from .client import Client
 from .errors import BatchError
 from .models import TERMINAL_STATUSES
 
-__all__ = ["summary_line", "watch_in_terminal"]
+__all__ = ["summary_line", "table_text", "watch_in_terminal"]
+
+_SHOWN = ["id", "name", "type", "status", "created_at"]
+
+
+def table_text(frame: pd.DataFrame) -> str:
+    """A compact plain-text table of the main columns."""
+    if frame.empty:
+        return "(no assets)"
+    shown = frame[[c for c in [*_SHOWN, "error"] if c in frame.columns]].copy()
+    shown["created_at"] = shown["created_at"].dt.strftime("%Y-%m-%d %H:%M:%S")
+    shown["name"] = shown["name"].str.slice(0, 40)
+    return shown.to_string(index=False, na_rep="-")
 
 
 def summary_line(frame: pd.DataFrame) -> str:
@@ -41,8 +53,6 @@ def watch_in_terminal(
     On a terminal the table is redrawn in place; elsewhere (a pipe, a log) only the summary
     line is printed, when it changes. Returns the last frame.
     """
-    from .cli import table_text
-
     stream = out or sys.stdout
     live = stream.isatty()
     frame = client.get_assets(ids, progress=False)
