@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InvalidArgument
-from .frames import COLUMNS, STRING, category_dtype
+from .frames import COLUMNS, STRING, categorical
 
 __all__ = ["read_csv", "to_csv"]
 
@@ -194,7 +194,7 @@ def read_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
             continue
         texts = [_unescape(v) for v in values]
         if name in _CATEGORY_COLUMNS:
-            frame[name] = pd.Categorical(texts, dtype=category_dtype(name, texts))
+            frame[name] = categorical(name, texts)
         else:
             frame[name] = pd.array(texts, dtype=STRING)
     return frame[list(raw.columns)]

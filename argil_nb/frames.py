@@ -34,6 +34,7 @@ __all__ = [
     "ERROR_COLUMN",
     "STRING",
     "assets_frame",
+    "categorical",
     "category_dtype",
     "empty_frame",
     "schema_frame",
@@ -76,7 +77,8 @@ def _text(values: Sequence[Any]) -> pd.api.extensions.ExtensionArray:
     return pd.array(values, dtype=STRING)
 
 
-def _categorical(column: str, values: Sequence[Any]) -> pd.Categorical:
+def categorical(column: str, values: Sequence[Any]) -> pd.Categorical:
+    """The ``type`` or ``status`` column: unknown values kept as text, never NaN."""
     try:
         uniques = dict.fromkeys(values)
         plain = all(v is None or isinstance(v, str) for v in uniques)
@@ -138,7 +140,7 @@ def schema_frame(columns: Mapping[str, Sequence[Any]]) -> pd.DataFrame:
     for name in COLUMNS:
         values = columns.get(name, [None] * length)
         if name in _KNOWN:
-            data[name] = _categorical(name, values)
+            data[name] = categorical(name, values)
         elif name == "created_at":
             data[name] = _timestamps(values)
         else:
