@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 from urllib.parse import urlsplit
 
-import pandas as pd
+from ._checks import is_missing
 
 STATUS_COLOURS = {
     "PROCESSING": ("#92400e", "#fef3c7"),
@@ -28,13 +28,6 @@ def is_web_url(value: object) -> bool:
     except ValueError:
         return False
     return parts.scheme in ("http", "https") and bool(parts.netloc)
-
-
-def is_missing(value: object) -> bool:
-    """None, NA, NaT or NaN: a value to show (or keep) as nothing."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    return isinstance(value, float) and value != value
 
 
 def esc(value: object) -> str:

@@ -2,10 +2,10 @@
 transitions seen, and the outcome of the last poll.
 
 One :meth:`Tracker.poll` fetches the assets not yet READY or FAILED (terminal assets never
-change), the way ``wait()`` does (:class:`argil_nb.polling.PendingFetcher`: a listing of
-PROCESSING when that is cheaper than a GET per asset), and merges the answer. Ids whose
-fetch failed keep their last known row. When no id at all could be fetched, the poll counts
-as a failure of the API (an outage): the caller backs off and the table stays as it was.
+change), the way ``wait()`` does (``listing.PendingFetcher``), and merges the answer. Ids
+whose fetch failed keep their last known row. When no id at all could be fetched, the poll
+counts as a failure of the API (an outage): the pause before the next poll grows
+(``waiting.Backoff``) and the table stays as it was.
 """
 
 from __future__ import annotations
@@ -20,19 +20,17 @@ from typing import Any
 
 import pandas as pd
 
-from ._html import is_missing
-from .batch import ids_of
+from ._checks import is_missing
 from .errors import ArgilError
-from .frames import COLUMNS, STRING, assets_frame, schema_frame
-from .models import TERMINAL_STATUSES, normalize_id
-from .polling import PendingFetcher
+from .frames import COLUMNS, STRING, assets_frame, ids_of, schema_frame
+from .listing import PendingFetcher
+from .models import TERMINAL_STATUSES, AssetSource, normalize_id
+from .waiting import PANEL_GROWTH, PANEL_MAX_BACKOFF, Backoff
 
-__all__ = ["MAX_BACKOFF", "Tracker", "Transition"]
+__all__ = ["Tracker", "Transition"]
 
 log = logging.getLogger("argil_nb")
 
-MAX_BACKOFF = 60.0
-"""Longest pause between polls while the API keeps failing, in seconds."""
 Transition = tuple[str, Any, Any]
 """``(id, old_status, new_status)``."""
 _ERROR_LABELS = {
@@ -57,6 +55,8 @@ class Tracker:
         As for ``get_assets``; a frame with the whole schema also gives the starting rows.
     clock
         Epoch seconds, stamped on transitions.
+    interval
+        Seconds between polls while they work; it grows while they fail.
 
     Attributes
     ----------
@@ -68,15 +68,18 @@ class Tracker:
         id -> why its last fetch failed, for ids whose last fetch failed.
     took
         id -> seconds from ``created_at`` to the poll that saw it finish.
-    failures
-        Polls that failed in a row (0 after a poll that got any row).
+    backoff
+        The pause before the next poll; its ``steps`` count the polls that failed in a
+        row (0 after a poll that got any row).
     error
         ``(label, message)`` of the last failed poll, None after a good one.
     last_change
         Clock time of the last poll that changed any row.
     """
 
-    def __init__(self, ids_or_frame: Any, clock: Callable[[], float]) -> None:
+    def __init__(
+        self, ids_or_frame: Any, clock: Callable[[], float], interval: float = 2.0
+    ) -> None:
         self.lock = threading.Lock()
         self.ids = ids_of(ids_or_frame)
         self._clock = clock
@@ -88,7 +91,7 @@ class Tracker:
                     self.rows[normalize_id(record["id"])] = _clean(record)
         self.fetch_errors: dict[str, str] = {}
         self.took: dict[str, float] = {}
-        self.failures = 0
+        self.backoff = Backoff(interval, PANEL_GROWTH, PANEL_MAX_BACKOFF, name="panel")
         self.error: tuple[str, str] | None = None
         self.last_change: float | None = None
         self._history: list[tuple[str, Any, Any, float]] = []
@@ -106,11 +109,10 @@ class Tracker:
         """Assets per status, None for unknown (call with the lock held)."""
         return Counter(self.rows[i]["status"] for i in self.ids)
 
-    def delay(self, interval: float) -> float:
-        """The pause before the next poll: ``interval``, doubled per failed poll in a row, up
-        to :data:`MAX_BACKOFF` (call with the lock held)."""
-        doubled = interval * 2 ** min(self.failures, 16)
-        return min(doubled, max(MAX_BACKOFF, interval))
+    @property
+    def failures(self) -> int:
+        """Polls that failed in a row (call with the lock held)."""
+        return self.backoff.steps
 
     def describe(self, watching: bool, interval: float) -> str:
         """The state in words: done, watching, paused, or the last error (lock held)."""
@@ -121,7 +123,7 @@ class Tracker:
         if self.error is not None:
             label, message = self.error
             if watching:
-                return f"{label}, retrying in {self.delay(interval):.0f} s: {message}"
+                return f"{label}, retrying in {self.backoff.delay:.0f} s: {message}"
             return f"{label} (paused): {message}"
         if watching:
             return f"watching, every {interval:g} s{note}"
@@ -151,7 +153,7 @@ class Tracker:
 
     # -- one poll ----------------------------------------------------------------------------
 
-    def poll(self, client: Any) -> list[Transition]:
+    def poll(self, client: AssetSource) -> list[Transition]:
         """Fetch the unfinished assets once; return the transitions seen.
 
         Never raises for an API or network failure: that is recorded in :attr:`error`.
@@ -179,7 +181,8 @@ class Tracker:
         now = self._clock()
         transitions: list[Transition] = []
         with self.lock:
-            self.failures, self.error = 0, None
+            self.backoff.reset()
+            self.error = None
             for asset_id in pending:
                 if asset_id in failed:  # keep the last known row; the card says why
                     error = failed[asset_id]
@@ -205,5 +208,5 @@ class Tracker:
 
     def _fail(self, kind: str, message: str) -> None:
         with self.lock:
-            self.failures += 1
+            self.backoff.grow(f"poll failed ({kind})")
             self.error = (_ERROR_LABELS.get(kind, "refresh failed"), f"{kind}: {message}"[:300])

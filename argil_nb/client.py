@@ -5,39 +5,25 @@ from __future__ import annotations
 import os
 import posixpath
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 import requests
 
+from ._checks import check_int, check_number, invalid, is_number
 from ._html import is_web_url
 from ._transport import Transport, check_base_url
 from .errors import AssetNotFound, InvalidArgument, InvalidResponse
-from .models import IMAGE, VIDEO, Asset, _as_uuid, normalize_id
+from .models import IMAGE, MAX_PAGE_SIZE, VIDEO, Asset, Page, canonical_id, normalize_id
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["DEFAULT_BASE_URL", "Client", "Page"]
+__all__ = ["DEFAULT_BASE_URL", "Client"]
 
 DEFAULT_BASE_URL = "https://api.argil.ai/v1"
-MAX_PAGE_SIZE = 100
 _IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".tif", ".tiff", ".avif"}
 _VIDEO_EXTENSIONS = {".mp4", ".mov", ".webm", ".mkv", ".avi", ".m4v", ".mpeg", ".mpg"}
-
-
-@dataclass(frozen=True)
-class Page:
-    """One page of ``GET /assets``: the assets and the pagination headers.
-
-    ``total_count`` is -1 when the server sent no ``X-Total-Count``.
-    """
-
-    assets: list[Asset]
-    page: int
-    total_pages: int
-    total_count: int
 
 
 class Client:
@@ -80,7 +66,7 @@ class Client:
     ) -> None:
         if api_key is not None and not isinstance(api_key, str):
             # The value itself is never shown: it may be a key of the wrong type.
-            raise InvalidArgument(f"api_key must be a string, got {type(api_key).__name__}")
+            raise invalid("api_key", "a string", type(api_key))
         key = api_key if api_key is not None else os.environ.get("ARGIL_API_KEY")
         if not isinstance(key, str) or not key.strip():
             raise InvalidArgument(
@@ -92,17 +78,11 @@ class Client:
             base_url = os.environ.get("ARGIL_BASE_URL") or DEFAULT_BASE_URL
         url = check_base_url(base_url)
         connect_read = _timeout_pair(timeout)
-        for label, value in (("max_retries", max_retries), ("max_workers", max_workers)):
-            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                raise InvalidArgument(f"{label} must be a non-negative int, got {value!r}")
-        if max_workers < 1:
-            raise InvalidArgument(f"max_workers must be at least 1, got {max_workers}")
-        if not _is_number(backoff_factor) or not 0 <= backoff_factor < float("inf"):
-            raise InvalidArgument(f"backoff_factor must be a number >= 0, got {backoff_factor!r}")
+        check_int("max_retries", max_retries, minimum=0)
+        check_int("max_workers", max_workers, minimum=1)
+        check_number("backoff_factor", backoff_factor, at_least=0, unit="seconds")
         if session is not None and not isinstance(session, requests.Session):
-            raise InvalidArgument(
-                f"session must be a requests.Session, got {type(session).__name__}"
-            )
+            raise invalid("session", "a requests.Session", type(session))
         self.max_workers = max_workers
         self._key_tail = key.strip()[-4:]
         self._http = Transport(
@@ -163,7 +143,7 @@ class Client:
             exc.asset_id = normal
             raise
         asset = _asset_from(_json(response, "GET", path), response, "GET", path)
-        if _as_uuid(asset.id) != normal:
+        if canonical_id(asset.id) != normal:
             raise InvalidResponse(
                 response.status_code, "GET", path, f"asked for {normal}, got {asset.id!r}"
             )
@@ -278,16 +258,10 @@ class Client:
         return wait(self, ids, timeout=timeout, progress=progress)
 
 
-def _is_number(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
 def _timeout_pair(timeout: object) -> tuple[float, float]:
     pair = timeout if isinstance(timeout, tuple) else (timeout, timeout)
-    if len(pair) != 2 or not all(_is_number(v) and 0 < v < float("inf") for v in pair):
-        raise InvalidArgument(
-            f"timeout must be a positive number or a (connect, read) pair, got {timeout!r}"
-        )
+    if len(pair) != 2 or not all(is_number(v) and 0 < v < float("inf") for v in pair):
+        raise invalid("timeout", "a number of seconds > 0 or a (connect, read) pair", timeout)
     return (float(pair[0]), float(pair[1]))
 
 

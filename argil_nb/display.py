@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ._checks import check_int
 from ._html import badge, clip, esc, thumbnail
 from .errors import InvalidArgument
 
@@ -78,6 +79,4 @@ def show(frame: pd.DataFrame, max_rows: int = 50) -> Table:
     """
     if not isinstance(frame, pd.DataFrame):
         raise InvalidArgument(f"show takes a pandas DataFrame, got {type(frame).__name__}")
-    if not isinstance(max_rows, int) or isinstance(max_rows, bool) or max_rows < 0:
-        raise InvalidArgument(f"max_rows must be an int >= 0, got {max_rows!r}")
-    return Table(frame, max_rows)
+    return Table(frame, check_int("max_rows", max_rows, minimum=0))

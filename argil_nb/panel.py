@@ -27,13 +27,13 @@ import ipywidgets as widgets
 import pandas as pd
 
 from ._cards import Card, InlineThumbnails, card_html, close_widgets, counts_html, set_trait
+from ._checks import check_int, check_number, invalid
 from ._ticker import JOIN_TIMEOUT, Ticker
-from ._tracker import MAX_BACKOFF, Tracker, Transition
+from ._tracker import Tracker, Transition
 from .csvio import to_csv
-from .errors import InvalidArgument
-from .models import FAILED, PROCESSING, READY, TERMINAL_STATUSES
+from .models import FAILED, PROCESSING, READY, TERMINAL_STATUSES, AssetSource
 
-__all__ = ["MAX_BACKOFF", "STATUS_FILTERS", "StatusPanel"]
+__all__ = ["STATUS_FILTERS", "StatusPanel"]
 
 log = logging.getLogger("argil_nb")
 
@@ -55,7 +55,8 @@ class StatusPanel(widgets.VBox):
     client
         The :class:`argil_nb.Client` to poll with.
     interval
-        Seconds between polls; doubles after each failed poll, up to :data:`MAX_BACKOFF`.
+        Seconds between polls; doubles after each failed poll, up to
+        ``waiting.PANEL_MAX_BACKOFF`` (60 s).
     page_size
         Cards per page.
     inline_thumbnails
@@ -80,24 +81,19 @@ class StatusPanel(widgets.VBox):
         self,
         ids_or_frame: Any,
         *,
-        client: Any,
+        client: AssetSource,
         interval: float = 2.0,
         page_size: int = 24,
         inline_thumbnails: bool = False,
         export_path: str | os.PathLike[str] = "argil-status.csv",
         clock: Callable[[], float] = time.time,
     ) -> None:
-        if not all(callable(getattr(client, m, None)) for m in ("get_asset", "list_page")):
-            raise InvalidArgument(f"client must be an argil_nb.Client, got {type(client).__name__}")
-        if isinstance(interval, bool) or not isinstance(interval, (int, float)) or interval <= 0:
-            raise InvalidArgument(
-                f"interval must be a positive number of seconds, got {interval!r}"
-            )
-        if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1:
-            raise InvalidArgument(f"page_size must be an int >= 1, got {page_size!r}")
-        self._data = Tracker(ids_or_frame, clock)
+        if not isinstance(client, AssetSource):
+            raise invalid("client", "an argil_nb.Client", type(client))
+        self.interval = check_number("interval", interval, above=0, unit="seconds")
+        check_int("page_size", page_size, minimum=1)
+        self._data = Tracker(ids_or_frame, clock, self.interval)
         self._client = client
-        self.interval = float(interval)
         self.page_size = page_size
         self.export_path = os.fspath(export_path)
         self._refresh_lock = threading.Lock()  # one poll at a time
@@ -270,7 +266,7 @@ class StatusPanel(widgets.VBox):
             self._render()
             return None
         with self._data.lock:
-            return self._data.delay(self.interval)
+            return self._data.backoff.delay
 
     def _notify(self, transitions: list[Transition]) -> None:
         if not transitions:

@@ -40,7 +40,7 @@ import pandas as pd
 import requests
 from _common import log, machine_line, main, md_table, ratio, yes_no
 
-from argil_nb import polling
+from argil_nb import polling, waiting
 from argil_nb.batch import get_assets
 from argil_nb.models import TERMINAL_STATUSES
 from argil_nb.panel import StatusPanel
@@ -259,7 +259,8 @@ def argil_wait(box: Box, every: float | None = None) -> Watch:
         dict(stats.by_route),
         rounds,
         observed.seen,
-        f"{polling.MIN_INTERVAL:g} s x{polling.BACKOFF:g} up to {polling.MAX_INTERVAL:g} s",
+        f"{waiting.WAIT_INTERVAL:g} s x{waiting.WAIT_GROWTH:g} "
+        f"up to {waiting.WAIT_MAX_INTERVAL:g} s",
     )
 
 
@@ -418,7 +419,7 @@ def live_notes(results: Sequence[LiveResult]) -> str:
                     f"that left it) at the same {PANEL_INTERVAL:g} s cadence sent "
                     f"{fixed.requests} ({fixed.requests / r.naive.requests:.1%}). Suggested "
                     f"fix (library, not done here): let `Tracker.poll` use "
-                    f"`polling._Poller.round`'s strategy for its pending ids."
+                    f"`listing.PendingFetcher`'s strategy for its pending ids."
                 )
         share = wait.requests / r.variant.requests
         if r.case.target and share > REQUEST_TARGET:
@@ -428,7 +429,7 @@ def live_notes(results: Sequence[LiveResult]) -> str:
                 f"its {wait.requests}, {wait.routes.get('get', 0)} are one GET per finished "
                 f"upload to learn its outcome, the rest {wait.routes.get('list', 0)} listing "
                 f"pages over {len(wait.rounds)} rounds: the interval goes back to "
-                f"{polling.MIN_INTERVAL:g} s after any change, and with {UPLOADS} finishes "
+                f"{waiting.WAIT_INTERVAL:g} s after any change, and with {UPLOADS} finishes "
                 f"spread over {PROCESSING[1] - PROCESSING[0]:g} s almost every round sees one. "
                 f"Listing READY/FAILED newest first (uploads list first) could learn most "
                 f"outcomes without the per-id GETs."
@@ -514,8 +515,9 @@ def live_section(results: Sequence[LiveResult]) -> str:
         f"Baseline: a `requests.Session` loop that GETs every id every "
         f"{BASELINE_INTERVAL:g} s until all are terminal (the variant stops asking an id "
         f"once it is terminal; reported, not the target). argil_nb: "
-        f"`polling.wait(client, ids, clock=, sleep=)` (interval {polling.MIN_INTERVAL:g} s, "
-        f"x{polling.BACKOFF:g} while nothing changes, at most {polling.MAX_INTERVAL:g} s), and "
+        f"`polling.wait(client, ids, clock=, sleep=)` (interval {waiting.WAIT_INTERVAL:g} s, "
+        f"x{waiting.WAIT_GROWTH:g} while nothing changes, "
+        f"at most {waiting.WAIT_MAX_INTERVAL:g} s), and "
         f"`StatusPanel(ids, interval={PANEL_INTERVAL:g}, clock=)` driven by calling "
         f"`refresh()` every {PANEL_INTERVAL:g} simulated seconds (what its background loop "
         f"does, without the thread; the finish times seen agree with `panel.history`). "

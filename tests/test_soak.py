@@ -34,8 +34,8 @@ import urllib3.util.retry
 
 import argil_nb as an
 from argil_nb import batch
-from argil_nb._transport import request_seconds
 from argil_nb.sandbox import Sandbox
+from argil_nb.waiting import BREAKER, request_seconds
 
 from .conftest import CANARY_KEY
 
@@ -291,7 +291,7 @@ def test_outage_is_reported_within_the_bound(sandbox, sleeps):
     sent = [e for e in errors.values() if str(e).startswith("could not reach the API")]
     not_sent = [e for e in errors.values() if "was not fetched" in str(e)]
     assert sent and not_sent and len(sent) + len(not_sent) == len(ids)
-    limit = 3 * 2 + batch.BREAKER + client.max_workers - 1
+    limit = 3 * 2 + BREAKER + client.max_workers - 1
     assert session.count <= limit
     per_request = request_seconds(4, 0.5, (0.0, 0.0))  # refused at once: no timeouts
     assert len(sleeps) <= session.count * 3  # attempts 2..4 sleep; the first retry is at once
@@ -310,7 +310,7 @@ def test_outage_with_the_per_id_plan_sends_few_requests(sandbox, sleeps):
     frame = batch.get_assets(client, ids, plan="get", errors="coerce", progress=False)
     assert frame["id"].tolist() == ids and frame["error"].notna().all()
     assert frame["error"].str.startswith("APIConnectionError: ").all()
-    assert session.count <= batch.BREAKER + client.max_workers - 1
+    assert session.count <= BREAKER + client.max_workers - 1
     sandbox.start()
 
 
@@ -342,7 +342,7 @@ def test_an_outage_mid_batch_keeps_the_rows_fetched(sandbox, sleeps):
     fetched, failed = info.value.frame, info.value.errors
     assert fetched["id"].tolist() == ids[:6] and list(failed) == ids[6:]
     assert all(isinstance(e, an.APIConnectionError) for e in failed.values())
-    assert session.count == 6 + batch.BREAKER
+    assert session.count == 6 + BREAKER
     assert "14 of 20 assets failed (14 APIConnectionError)" in str(info.value)
     sandbox.start()
 

@@ -332,7 +332,7 @@ class Sandbox:
 
     def client(self, **kwargs: Any) -> Any:
         """An ``argil_nb.Client`` for this sandbox; ``kwargs`` go to the client."""
-        from argil_nb import Client  # lazy: the sandbox imports nothing of the client side
+        from argil_nb.client import Client  # lazy: the sandbox imports nothing of the client side
 
         return Client(api_key=self.api_key, base_url=self.base_url, **kwargs)
 
