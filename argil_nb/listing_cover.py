@@ -20,12 +20,13 @@ sorted newest first is read again in whole passes until two agree (:meth:`ListRu
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import logging
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
@@ -157,14 +158,14 @@ class Answer:
 
     offset: int
     size: int
-    assets: list[Asset]
-    keys: list[Key]
+    assets: list[Asset] = field(repr=False)
+    keys: list[Key] = field(repr=False)
     """The assets' keys; empty when the answer is not sorted newest first."""
     total: int
     """``X-Total-Count`` (-1 when absent)."""
     sent: int
     received: int
-    after: Answer | None = None
+    after: Answer | None = field(default=None, repr=False)
     """The answer read just before by the same lane (received before this one was sent)."""
 
     @property
@@ -187,15 +188,10 @@ class Answer:
 
 @dataclass(frozen=True)
 class Gap:
-    """Keys strictly between ``left`` and ``right`` that no proof covers yet.
-
-    ``left_at`` and ``right_at`` are ``(answer, index)`` of the keys, to guess where they are.
-    """
+    """Keys strictly between ``left`` and ``right`` that no proof covers yet."""
 
     left: Key
     right: Key
-    left_at: tuple[Answer, int] | None
-    right_at: tuple[Answer, int] | None
 
 
 @dataclass(frozen=True)
@@ -349,16 +345,14 @@ class ListRun:
         """The key ranges no answer, overlap or bridge covers (empty: the list is complete)."""
         with self._lock:
             answers = list(self.answers)
-        pieces: list[tuple[Key, Key, tuple[Answer, int], tuple[Answer, int] | None]] = []
+        pieces: list[tuple[Key, Key]] = []
         for answer in answers:
             if not answer.assets:
                 if answer.offset == 0:
                     return []  # empty at one instant: no asset existed for the whole listing
                 continue
-            last = len(answer.assets) - 1
             lo = HEAD if answer.offset == 0 else answer.keys[0]
-            hi = TAIL if answer.end else answer.keys[-1]
-            pieces.append((lo, hi, (answer, 0), (answer, last)))
+            pieces.append((lo, TAIL if answer.end else answer.keys[-1]))
             before = answer.after
             if (
                 before is not None
@@ -366,46 +360,72 @@ class ListRun:
                 and self.bridges(before)
                 and answer.total >= before.total
             ):
-                edge = (before, len(before.assets) - 1)
-                pieces.append((before.keys[-1], answer.keys[0], edge, (answer, 0)))
-        pieces.sort(key=lambda piece: piece[0])
+                pieces.append((before.keys[-1], answer.keys[0]))
         gaps: list[Gap] = []
-        reach: Key | None = None
-        reach_at: tuple[Answer, int] | None = None
-        for lo, hi, lo_at, hi_at in pieces:
-            if reach is None or lo > reach:
-                if reach is None and lo != HEAD:
-                    gaps.append(Gap(HEAD, lo, None, lo_at))
-                elif reach is not None:
-                    gaps.append(Gap(reach, lo, reach_at, lo_at))
-                reach, reach_at = hi, hi_at
-            elif hi > reach or (hi == reach and _newer(hi_at, reach_at)):
-                reach, reach_at = hi, hi_at
-        if reach is None:
-            return []
-        if reach != TAIL:
-            gaps.append(Gap(reach, TAIL, reach_at, None))
+        reach = HEAD
+        for lo, hi in sorted(pieces):
+            if lo > reach:
+                gaps.append(Gap(reach, lo))
+            reach = max(reach, hi)
+        if pieces and reach != TAIL:
+            gaps.append(Gap(reach, TAIL))
         return gaps
 
-    def _latest_total(self) -> int:
-        with self._lock:
-            known = [a for a in self.answers if a.total >= 0]
-        return max(known, key=lambda a: a.received).total if known else -1
-
     def window_for(self, gap: Gap) -> tuple[int, int]:
-        """A window likely to straddle ``gap`` now: positions guessed from the latest total."""
-        latest = self._latest_total()
+        """A window likely to straddle ``gap`` now.
 
-        def position(at: tuple[Answer, int]) -> int:
-            answer, index = at
-            shift = latest - answer.total if latest >= 0 and answer.total >= 0 else 0
-            return max(0, answer.offset + index + shift)
+        Where its left key is now is guessed from two answers holding a key at or before it:
+        the one whose key is nearest and the latest one; each guess is the position that key
+        had, moved by the change of the total since (all of it on a list that gains assets in
+        front, a share in proportion to the position elsewhere). The left key is at or after
+        both guesses, the right one at or before the guesses made alike from the other side.
+        A window that missed is the latest answer on its side: the next guess starts there.
+        """
+        with self._lock:
+            answers = [a for a in self.answers if a.keys]
+        known = [a for a in answers if a.total >= 0]
+        latest = max(known, key=lambda a: a.received).total if known else -1
 
-        first = position(gap.left_at) if gap.left_at is not None else 0
-        if gap.right_at is not None:
-            last = position(gap.right_at)
-        else:  # the end: a window reaching past it
-            last = latest if latest >= 0 else first + MAX_PAGE_SIZE // 2
+        def position(answer: Answer, index: int) -> int:
+            at = answer.offset + index
+            if latest < 0 or answer.total < 0:
+                return at
+            shift = latest - answer.total
+            if not self.front_only and answer.total:
+                shift = shift * at // answer.total
+            return max(0, at + shift)
+
+        left = [(a, i - 1) for a in answers if (i := bisect.bisect_right(a.keys, gap.left))]
+        right = [
+            (a, i) for a in answers if (i := bisect.bisect_left(a.keys, gap.right)) < len(a.keys)
+        ]
+        first, since = 0, -1  # the left key is at or after `first` (guessed by `since`)
+        for answer, index in (
+            {
+                max(left, key=lambda p: (p[0].keys[p[1]], p[0].received)),
+                max(left, key=lambda p: p[0].received),
+            }
+            if left
+            else ()
+        ):
+            guess = position(answer, index) + (answer.keys[index] < gap.left)
+            if guess > first or (guess == first and answer.received > since):
+                first, since = guess, answer.received
+        if gap.right == TAIL or not right:  # the end: a window reaching past it
+            return straddle_window(first, max(latest, first + 1))
+        last, until = -1, -1  # the right key is at or before `last` (guessed by `until`)
+        for answer, index in {
+            min(right, key=lambda p: (p[0].keys[p[1]], -p[0].received)),
+            max(right, key=lambda p: p[0].received),
+        }:
+            guess = position(answer, index) - (answer.keys[index] > gap.right)
+            if last < 0 or guess < last or (guess == last and answer.received > until):
+                last, until = guess, answer.received
+        if last <= first:  # the guesses cross: trust the one made from the later answer
+            if since > until:
+                last = first + MAX_PAGE_SIZE // 2
+            else:
+                first = max(0, last - MAX_PAGE_SIZE // 2)
         return straddle_window(first, max(last, first + 1))
 
     # -- the fallback --------------------------------------------------------------------
@@ -449,10 +469,6 @@ class ListRun:
 
 def _pages(total: int) -> int:
     return max(1, -(-total // MAX_PAGE_SIZE)) if total >= 0 else 2
-
-
-def _newer(a: tuple[Answer, int] | None, b: tuple[Answer, int] | None) -> bool:
-    return a is not None and (b is None or a[0].received > b[0].received)
 
 
 def _run_all(pool: ThreadPoolExecutor, calls: Sequence[Callable[[], Any]]) -> None:
