@@ -88,8 +88,9 @@ def get_assets(
     Notes
     -----
     Plans (``argil_nb.listing``): per-id GETs, or listing every status when the account is
-    small relative to the ids asked, then per-id GETs for ids the listing did not show.
-    Both plans give the same frame. A listing page that fails twice (after its retries each
+    small relative to the ids asked, then per-id GETs for ids the listing did not show (so
+    an asset that slipped between pages while the account changed costs one GET). Both
+    plans give the same frame. A listing page that fails twice (after its retries each
     time) makes the ids not yet seen go the per-id way.
 
     During an outage the call returns within about four request lifetimes ``T`` (from
@@ -109,7 +110,7 @@ def get_assets(
     with ThreadPoolExecutor(client.max_workers, thread_name_prefix="argil-batch") as pool:
         if plan == "list" or (plan == "auto" and len(wanted) >= PER_ID_BELOW):
             bar = Progress(progress, len(LISTING_ORDER), "argil: listing")
-            listing = Listing(client, LISTING_ORDER, (), pool, bar)
+            listing = Listing(client, LISTING_ORDER, (), pool, bar, exact=False)
             try:
                 listing.probe()
                 still = sum(1 for i in wanted if i not in listing.seen())

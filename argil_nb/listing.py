@@ -114,6 +114,12 @@ class Listing:
 
     :meth:`probe` reads page 1 of each status, which is what ``get_assets`` needs to choose
     its plan; :meth:`run` lists the rest.
+
+    ``exact=False`` is for a caller that GETs the ids the listing did not show
+    (``get_assets``): it skips the requests that only make the listing itself complete
+    (READY and FAILED read again after PROCESSING, PROCESSING read for where they may gain
+    assets; READY and FAILED are bridged like PROCESSING): an asset slipping past a hidden
+    change then costs that caller a GET, never a wrong answer.
     """
 
     def __init__(
@@ -123,15 +129,19 @@ class Listing:
         types: Sequence[str],
         pool: ThreadPoolExecutor,
         bar: Progress,
+        *,
+        exact: bool = True,
     ) -> None:
         self.client = client
         self.statuses = [s for s in LISTING_ORDER if s in statuses]
         self.types = tuple(types)
         self.pool = pool
         self.bar = bar
+        self.exact = exact
         self.ticks = Ticks()
         self.sightings = Sightings()
-        self.runs = {s: self._run([s], front_only=s == PROCESSING) for s in self.statuses}
+        front = {s: s == PROCESSING or not exact for s in self.statuses}
+        self.runs = {s: self._run([s], front_only=front[s]) for s in self.statuses}
         self.firsts: dict[str, Answer] = {}
 
     def _run(self, statuses: Sequence[str], *, front_only: bool) -> ListRun:
@@ -174,7 +184,7 @@ class Listing:
 
     def _as_one_list(self) -> bool:
         pages = self.pages_left + len(self.firsts)
-        if len(self.statuses) < 2 or pages < UNION_FROM_PAGES:
+        if not self.exact or len(self.statuses) < 2 or pages < UNION_FROM_PAGES:
             return False
         if not all(run.ordered for run in self.runs.values()):
             return False
@@ -213,17 +223,18 @@ class Listing:
             complete([run], [self.firsts[PROCESSING]], self.pool, workers)
             done = max(answer.received for answer in run.answers)
         rest = [s for s in self.statuses if s != PROCESSING]
-        for status in rest:
+        for status in rest if self.exact else ():
             if self.firsts[status].sent < done:  # read before PROCESSING was: read it again
                 self.runs[status] = self._run([status], front_only=False)
                 self.bar.grow(1)
                 self.firsts[status] = self.runs[status].fetch(MAX_PAGE_SIZE, 1)
         if not rest:
             return
-        zone = self._zone([self.firsts[s] for s in rest])
-        log.debug("listing each status; READY/FAILED bridged in %s", zone)
-        for status in rest:
-            self.runs[status].zone = zone
+        if self.exact:
+            zone = self._zone([self.firsts[s] for s in rest])
+            log.debug("listing each status; READY/FAILED bridged in %s", zone)
+            for status in rest:
+                self.runs[status].zone = zone
         runs = [self.runs[s] for s in rest]
         complete(runs, [self.firsts[s] for s in rest], self.pool, workers)
 
