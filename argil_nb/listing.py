@@ -4,51 +4,55 @@
 at most ``MAX_PAGE_SIZE``. A page costs the server about :data:`PAGE_COST` single GETs, so:
 
 * ``get_assets`` GETs each id when there are fewer than :data:`PER_ID_BELOW`; else it reads
-  page 1 of every status (:meth:`Listing.probe`) and lists them all when that costs fewer
-  requests than the GETs of the ids not seen yet (:meth:`Listing.run`).
+  page 1 of every status (:meth:`Listing.probe`) and, when listing costs fewer requests than
+  the GETs of the ids not seen yet, reads every page once (``Listing(exact=False)``) and
+  GETs the ids it did not see: an asset that slipped between pages costs one GET.
 * A poller (``wait()``, the panel; :class:`PendingFetcher`) with many unfinished assets
   lists PROCESSING once (:func:`list_once`), reads page 1 of READY and FAILED (where fresh
   outcomes are) and GETs the rest: an asset it misses costs a GET, never a loss.
 * A listing page that fails transiently after its retries is asked once more at once.
 
-**Complete listing.** The guarantee: every asset that exists for the whole listing is in the
-result exactly once, with the latest status seen (a finished status over PROCESSING: the
-lifecycle only moves that way). Each answer is one snapshot of a window of the list, sorted
-newest first (``createdAt`` descending, then id). Read forward, an asset leaving the list
-before the cursor shifts the later ones up, and the first asset after a page boundary can
-move into the range already read: it is lost. One arriving before the cursor shifts them
-down: a duplicate, harmless. (A window answered before the one ahead of it sees the
-opposite.) So what can be lost at a boundary sorts strictly between the last key read before
-it and the first key read after it, and the boundary is proven (``listing_cover``) by:
+**Complete listing** (``list_assets``): every asset that exists for the whole listing is in
+the result exactly once, with the latest status seen (finished over PROCESSING: a status
+only moves that way). Each answer is one snapshot of a window of a list sorted newest first
+(``createdAt`` descending, then id). *Slips*: read forward, an asset leaving the list before
+the cursor (finishing out of PROCESSING, deleted) shifts the later ones up: the first one
+after a page boundary moves into the range already read, lost. An arrival before the cursor
+shifts them down: a duplicate, harmless (for a window answered before the one ahead of it,
+the other way round). So what can be lost at a boundary sorts strictly between the last key
+read before it and the first key read after it. The boundary is proven (``listing_proof``):
 
-* an *overlap*: some answer holds keys on both sides (it was one snapshot);
-* a *bridge*, on a list that gains assets only in front (one that holds PROCESSING: a new
-  upload is the newest asset; finishing moves an asset out or keeps it in place), read in
-  order (the next page asked once the previous one was answered): the assets before the
+* by an *overlap*: one answer holds keys on both sides of it (it was one snapshot);
+* by a *bridge*, on a list that gains assets only in front (one holding PROCESSING: an
+  upload is the newest asset, finishing moves an asset out or keeps it in place), its pages
+  read in order (the next asked once the previous was answered): the assets before the
   boundary can only lose what the whole list lost, so a total that did not drop proves it.
-  An arrival and a removal cancel in the total but cannot slip an asset past: the arrival
-  is in front too.
+  An arrival and a removal cancel in the total but slip nothing: the arrival is in front.
 
-Pages are read in lanes, each in order, several lanes at once (``PAGES_PER_LANE``); a
-boundary left unproven (a total that dropped, a lane's seam with the one before) is asked
-again with a window of another size that straddles where it now is: whatever it shows
-between the two keys had slipped. Repeat until no gap is left. Which lists:
+A boundary left unproven (a total that dropped; the seam between two lanes, see below) is
+asked again with a window of another size straddling where it is now (guessed from the
+answers nearest it and the latest ones): what it shows between the two keys had slipped.
+Pages are read in lanes of about ``PAGES_PER_LANE``, each in order, several at once. Lists:
 
-* **One list** when the API honours a repeated ``status`` (its first page shows every status
-  asked, or those it lacks are empty): the union of the statuses asked and PROCESSING.
-  Uploads arrive in front, finishing keeps an asset in place, only deletions remove: extra
-  requests are the union's probe, one per lane seam, and one or two per deletion read past.
-* **Each status** otherwise: PROCESSING first (bridges as above), then READY and FAILED
-  together, so that an asset finishing meanwhile is read where it went. Those two gain
-  assets wherever a PROCESSING one finishes, which hides a deletion before the cursor in an
-  unchanged total: bridges hold only after the oldest PROCESSING asset known (``Zone``), and
-  before it windows overlap by one at least (~14 % more pages there). Without X-Total-Count,
-  every boundary is proven by overlap.
+* **One list** when the API honours a repeated ``status`` (its first page shows each status
+  asked, or the one it lacks is empty): the union of the statuses asked and PROCESSING,
+  where finishing keeps an asset in place. Extra requests: that probe, one per lane seam,
+  one or two per removal a lane's cursor had passed (arrivals cost nothing).
+* **Each status** otherwise: PROCESSING first (bridged), then READY and FAILED, their first
+  pages read again when PROCESSING took more than one, so that an asset finishing meanwhile
+  is read where it went. They gain assets wherever a PROCESSING one finishes, which can hide
+  a deletion before the cursor in an unchanged total: they are bridged only after the oldest
+  PROCESSING asset known (``listing_proof.Zone``; a snapshot of PROCESSING, one request, when
+  it was empty at first) and read in windows overlapping by one before it: ~14 % more pages
+  there, nothing more in an account whose PROCESSING assets are fresh uploads. Without
+  X-Total-Count every boundary is proven by overlap.
 
-Order: every answer is checked (sorted by ``createdAt`` descending, then id; each asset with a
-``createdAt``). A list that fails it is read in whole passes until two agree, at most
-``FALLBACK_PASSES`` (complete when the list holds still for two passes): the API does not
-promise an order. Each choice is logged at DEBUG on ``logging.getLogger("argil_nb")``.
+Assumed, as the API documents it: an answer is one snapshot (items and headers); createdAt is
+the creation time (an upload sorts first); a status moves only PROCESSING -> READY | FAILED.
+The order is not documented: every answer is checked (sorted by createdAt descending, then
+id; each asset with a createdAt), and a list that fails falls back to whole passes until
+two agree, at most ``FALLBACK_PASSES`` (complete when the list holds still for two passes).
+Each choice is logged at DEBUG on ``logging.getLogger("argil_nb")``.
 """
 
 from __future__ import annotations
@@ -56,6 +60,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 from ._fetch import fetch_each, run_calls
 from ._progress import Progress
@@ -63,14 +68,13 @@ from .errors import APIError, AuthenticationError
 from .listing_cover import (
     FALLBACK_PASSES,
     PAGES_PER_LANE,
-    Answer,
     ListRun,
     Sightings,
     Ticks,
-    Zone,
     complete,
     page_again,
 )
+from .listing_proof import Answer, Zone
 from .models import FAILED, MAX_PAGE_SIZE, PROCESSING, READY, Asset, AssetSource
 from .waiting import TRANSIENT
 
@@ -116,10 +120,9 @@ class Listing:
     its plan; :meth:`run` lists the rest.
 
     ``exact=False`` is for a caller that GETs the ids the listing did not show
-    (``get_assets``): it skips the requests that only make the listing itself complete
-    (READY and FAILED read again after PROCESSING, PROCESSING read for where they may gain
-    assets; READY and FAILED are bridged like PROCESSING): an asset slipping past a hidden
-    change then costs that caller a GET, never a wrong answer.
+    (``get_assets``): each status's pages are read once, all at once (PROCESSING's first,
+    then READY's and FAILED's), with no proof that nothing slipped: an asset that did costs
+    that caller a GET, never a wrong answer, and no page waits for another.
     """
 
     def __init__(
@@ -140,8 +143,7 @@ class Listing:
         self.exact = exact
         self.ticks = Ticks()
         self.sightings = Sightings()
-        front = {s: s == PROCESSING or not exact for s in self.statuses}
-        self.runs = {s: self._run([s], front_only=front[s]) for s in self.statuses}
+        self.runs = {s: self._run([s], front_only=s == PROCESSING) for s in self.statuses}
         self.firsts: dict[str, Answer] = {}
 
     def _run(self, statuses: Sequence[str], *, front_only: bool) -> ListRun:
@@ -165,9 +167,11 @@ class Listing:
         return self.sightings.assets()
 
     def probe(self) -> None:
-        """Page 1 of each status: PROCESSING first, alone, then READY and FAILED together."""
+        """Page 1 of each status: PROCESSING first, alone, then READY and FAILED together
+        (for ``Zone``); all at once when not ``exact``."""
         first = [s for s in self.statuses if s == PROCESSING]
-        for group in (first, [s for s in self.statuses if s != PROCESSING]):
+        rest = [s for s in self.statuses if s != PROCESSING]
+        for group in (first, rest) if self.exact else (self.statuses,):
             calls = [lambda s=s: self.runs[s].fetch(MAX_PAGE_SIZE, 1) for s in group]
             for index, answer, exc in run_calls(self.pool, calls):
                 if exc is not None:
@@ -178,13 +182,26 @@ class Listing:
         """List every status asked completely; id -> its latest sighting (of those statuses)."""
         if not self.firsts:
             self.probe()
-        if not self._as_one_list():
+        if not self.exact:
+            self._once()
+        elif not self._as_one_list():
             self._each_status()
         return {i: a for i, a in self.sightings.assets().items() if a.status in self.statuses}
 
+    def _once(self) -> None:
+        """Each status's pages once: PROCESSING's, then READY's and FAILED's together (each
+        status on a thread of its own, its pages on the pool)."""
+        for group in ([PROCESSING], [READY, FAILED]):
+            runs = [self.runs[s] for s in group if s in self.runs]
+            calls = [partial(run.one_pass, self.pool, self.firsts[run.name]) for run in runs]
+            with ThreadPoolExecutor(max(len(calls), 1)) as outer:
+                for _index, _answers, exc in run_calls(outer, calls):
+                    if exc is not None:
+                        raise exc
+
     def _as_one_list(self) -> bool:
         pages = self.pages_left + len(self.firsts)
-        if not self.exact or len(self.statuses) < 2 or pages < UNION_FROM_PAGES:
+        if len(self.statuses) < 2 or pages < UNION_FROM_PAGES:
             return False
         if not all(run.ordered for run in self.runs.values()):
             return False
@@ -210,10 +227,11 @@ class Listing:
         return True
 
     def _total(self, status: str) -> int:
-        if status not in self.firsts:
-            self.bar.grow(1)
-            self.firsts[status] = self._run([status], front_only=True).fetch(MAX_PAGE_SIZE, 1)
-        return self.firsts[status].total
+        """The total of one status: from its probe, or one page of it (not asked for)."""
+        if status in self.firsts:
+            return self.firsts[status].total
+        self.bar.grow(1)
+        return self._run([status], front_only=True).fetch(MAX_PAGE_SIZE, 1).total
 
     def _each_status(self) -> None:
         workers = self.client.max_workers
@@ -223,23 +241,22 @@ class Listing:
             complete([run], [self.firsts[PROCESSING]], self.pool, workers)
             done = max(answer.received for answer in run.answers)
         rest = [s for s in self.statuses if s != PROCESSING]
-        for status in rest if self.exact else ():
+        for status in rest:
             if self.firsts[status].sent < done:  # read before PROCESSING was: read it again
                 self.runs[status] = self._run([status], front_only=False)
                 self.bar.grow(1)
                 self.firsts[status] = self.runs[status].fetch(MAX_PAGE_SIZE, 1)
         if not rest:
             return
-        if self.exact:
-            zone = self._zone([self.firsts[s] for s in rest])
-            log.debug("listing each status; READY/FAILED bridged in %s", zone)
-            for status in rest:
-                self.runs[status].zone = zone
+        zone = self._zone([self.firsts[s] for s in rest])
+        log.debug("listing each status; READY/FAILED bridged in %s", zone)
+        for status in rest:
+            self.runs[status].zone = zone
         runs = [self.runs[s] for s in rest]
         complete(runs, [self.firsts[s] for s in rest], self.pool, workers)
 
     def _zone(self, firsts: list[Answer]) -> Zone | None:
-        """Where READY and FAILED may gain assets (``listing_cover.Zone``); None: unknown."""
+        """Where READY and FAILED may gain assets (``listing_proof.Zone``); None: unknown."""
         processing = self.runs.get(PROCESSING)
         if processing is not None and processing.answers[0].keys:
             # PROCESSING listed, not empty at its first page: its newest asset existed then.

@@ -571,3 +571,45 @@ def test_ready_is_read_again_when_processing_was_read_after_it():
     result = run(account)
     check(account, start, result)
     assert result[moved[0]].status == "READY"
+
+
+# -- the pure parts ----------------------------------------------------------------------
+
+from argil_nb import listing_proof  # noqa: E402
+
+
+@given(st.integers(1, 10**7))
+def test_a_chain_window_overlaps_what_was_read_and_reaches_past_it(stop):
+    size, number = listing_proof.chain_window(stop)
+    assert 1 <= size <= 100 and number >= 1
+    assert size * (number - 1) <= stop - 1 < stop < size * number
+
+
+@given(st.integers(0, 10**7), st.integers(0, 60))
+def test_a_straddling_window_holds_both_offsets(first, span):
+    """Always from offset 100 on (before it no window of 100 or less at a multiple of its
+    size can hold 40 and 100); the one holding ``first`` that reaches furthest otherwise."""
+    size, number = listing_proof.straddle_window(first, first + span)
+    assert size <= 100 and size * (number - 1) <= first
+    assert first + span < size * number or first < 100
+
+
+def test_gaps_join_overlaps_and_bridges_only():
+    keys = [(0, -1000 + i, f"{i:04d}") for i in range(300)]
+
+    def answer(offset, lo, hi, total, after=None, end=False):
+        assets = [Asset(id=str(i)) for i in range(lo, hi)]
+        return listing_proof.Answer(offset, hi - lo if not end else 100, assets, keys[lo:hi],
+                                    total, 0, 0, after)  # fmt: skip
+
+    first = answer(0, 0, 100, 300)
+    second = answer(100, 100, 200, 300, after=first)
+    last = answer(200, 200, 300, 300, after=second)
+    assert listing_proof.gaps([first, second, last], lambda a: True) == []
+    gaps = listing_proof.gaps([first, second, last], lambda a: False)
+    assert [(g.left, g.right) for g in gaps] == [(keys[99], keys[100]), (keys[199], keys[200])]
+    dropped = answer(200, 200, 300, 299, after=second)  # the total dropped: no bridge
+    assert len(listing_proof.gaps([first, second, dropped], lambda a: True)) == 1
+    overlapping = answer(150, 150, 250, 300)  # one snapshot across the second boundary
+    tail = answer(240, 240, 300, 300)
+    assert len(listing_proof.gaps([first, second, overlapping, tail], lambda a: False)) == 1
