@@ -1,21 +1,30 @@
-"""An in-memory Argil account for the listing tests: offset pages over lists that change.
+"""The complete listing against an in-memory account whose lists change under it.
 
-:class:`Account` implements ``argil_nb.models.AssetSource``. Each ``list_page`` call is one
-instant: the adversary (``before``) changes the account, the answer is a snapshot, then
-``after`` changes it again. Every answer is recorded, so a test can tell which assets existed
-for the whole listing and the latest status each was seen with.
+:class:`Account` implements ``argil_nb.models.AssetSource`` over offset pages. Each
+``list_page`` call is one instant: the adversary (``before``) changes the account, the answer
+is a snapshot, then ``after`` changes it again. Every answer is recorded, so a test can tell
+which assets existed for the whole listing and the latest status each was seen with.
+:class:`SyncPool` runs the pool's tasks at once, so that a listing is repeatable (hypothesis);
+the threaded tests use a real pool.
 """
 
 from __future__ import annotations
 
+import logging
 import random
 import threading
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from argil_nb import batch, listing, listing_cover, listing_proof
+from argil_nb._progress import Progress
 from argil_nb.errors import APIError, AssetNotFound
 from argil_nb.models import Asset, Page
 
@@ -253,15 +262,6 @@ class SyncPool:
 
 # -- the tests ---------------------------------------------------------------------------
 
-import logging  # noqa: E402
-from concurrent.futures import ThreadPoolExecutor  # noqa: E402
-
-import pytest  # noqa: E402
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-from argil_nb import listing, listing_cover  # noqa: E402
-from argil_nb._progress import Progress  # noqa: E402
 
 QUIET = Progress(False, 0, "")
 
@@ -297,31 +297,40 @@ ops = st.tuples(
     st.sampled_from(["before", "after", "any"]),
     st.integers(0, 10**6),
 )
+rates = st.tuples(*[st.sampled_from([0.0, 0.1, 0.3, 1.0, 2.0])] * 3)
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    size=st.integers(150, 900) | st.integers(0, 150),
+    size=st.integers(250, 900) | st.integers(0, 250),
     seed=st.integers(0, 10**6),
     union=st.booleans(),
     totals=st.booleans(),
     lane_pages=st.sampled_from([2, 3, 30]),
     schedule=st.lists(st.lists(ops, max_size=4), max_size=40),
+    churn=rates,
     after=st.booleans(),
 )
 def test_the_guarantee_holds_whatever_changes(
-    size, seed, union, totals, lane_pages, schedule, after
+    size, seed, union, totals, lane_pages, schedule, churn, after
 ):
     """Arrivals, finishes and deletions before, in and after the window read, on every
     request (before its answer, or after it), in every mode: nothing there for the whole
-    listing is lost, each with its latest status, for a few requests per change."""
+    listing is lost, each with its latest status, for a few requests per change. Changes
+    come from ``schedule`` (one list of changes per request) and, at random, ``churn``
+    (uploads, finishes, deletions per request, on average)."""
     account = Account.seeded(size, seed, union=union, totals=totals, max_workers=4)
     start, minimum = set(account.items), account.minimum()
+    chance = random.Random(seed)
 
     def change(acct: Account, request: Request) -> None:
-        if acct.calls <= len(schedule):
-            for op in schedule[acct.calls - 1]:
-                acct.apply(op, request)
+        todo = list(schedule[acct.calls - 1]) if acct.calls <= len(schedule) else []
+        for kind, rate in zip(("arrive", "finish", "delete"), churn, strict=True):
+            for _ in range(int(rate) + (chance.random() < rate % 1)):
+                where = chance.choice(["before", "before", "after", "any"])
+                todo.append((kind, where, chance.randrange(10**6)))
+        for op in todo:
+            acct.apply(op, request)
 
     if after:
         account.after = change
@@ -529,9 +538,7 @@ def test_concurrent_lanes_under_churn_on_every_request(seed):
     check(account, start, result)
 
 
-def test_list_assets_gives_each_asset_once(monkeypatch):
-    from argil_nb import batch
-
+def test_list_assets_gives_each_asset_once():
     account = Account.seeded(1200, 9, union=True, max_workers=4)
     account.before = lambda acct, r: (acct.arrive(), acct.finish(acct.calls), acct.delete(7))
     start = set(account.items)
@@ -575,8 +582,6 @@ def test_ready_is_read_again_when_processing_was_read_after_it():
 
 # -- the pure parts ----------------------------------------------------------------------
 
-from argil_nb import listing_proof  # noqa: E402
-
 
 @given(st.integers(1, 10**7))
 def test_a_chain_window_overlaps_what_was_read_and_reaches_past_it(stop):
@@ -613,3 +618,15 @@ def test_gaps_join_overlaps_and_bridges_only():
     overlapping = answer(150, 150, 250, 300)  # one snapshot across the second boundary
     tail = answer(240, 240, 300, 300)
     assert len(listing_proof.gaps([first, second, overlapping, tail], lambda a: False)) == 1
+
+
+def test_a_type_filter_keeps_the_guarantee(monkeypatch):
+    monkeypatch.setattr(listing, "UNION_FROM_PAGES", 2)
+    account = Account.seeded(1500, 11, union=True)
+    videos = {i for i, item in account.items.items() if item.type == "VIDEO"}
+    account.before = lambda acct, r: (acct.finish(acct.calls), acct.delete(acct.calls * 3))
+    listed = listing.Listing(account, list(STATUSES), ("VIDEO",), SyncPool(), QUIET)
+    result = listed.run()
+    kept = videos - set(account.deleted)
+    assert kept and kept <= set(result)
+    assert {a.type for a in result.values()} == {"VIDEO"}
