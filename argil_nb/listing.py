@@ -32,7 +32,9 @@ read before it and the first key read after it. The boundary is proven (``listin
 A boundary left unproven (a total that dropped; the seam between two lanes, see below) is
 asked again with a window of another size straddling where it is now (guessed from the
 answers nearest it and the latest ones): what it shows between the two keys had slipped.
-Pages are read in lanes of about ``PAGES_PER_LANE``, each in order, several at once. Lists:
+Pages are read in lanes, each in order, as many at once as keep up with ``LANE_RATE``
+requests a second given the round trips seen (a removal before the cursors costs a window
+per lane: each lane loses the asset after its own boundary). Lists:
 
 * **One list** when the API honours a repeated ``status`` (its first page shows each status
   asked, or the one it lacks is empty): the union of the statuses asked and PROCESSING,
@@ -41,11 +43,13 @@ Pages are read in lanes of about ``PAGES_PER_LANE``, each in order, several at o
 * **Each status** otherwise: PROCESSING first (bridged), then READY and FAILED, their first
   pages read again when PROCESSING took more than one, so that an asset finishing meanwhile
   is read where it went. They gain assets wherever a PROCESSING one finishes, which can hide
-  a deletion before the cursor in an unchanged total: they are bridged only after the oldest
-  PROCESSING asset known (``listing_proof.Zone``; a snapshot of PROCESSING, one request, when
-  it was empty at first) and read in windows overlapping by one before it: ~14 % more pages
-  there, nothing more in an account whose PROCESSING assets are fresh uploads. Without
-  X-Total-Count every boundary is proven by overlap.
+  a deletion before the cursor in an unchanged total and slip an asset newer than the one
+  finishing: they are bridged only after the oldest asset PROCESSING when listed (an upload
+  made since is newer than every asset there all along; ``listing_proof.Zone``), and read in
+  windows overlapping by one before it: ~14 % more pages there, nothing more when PROCESSING
+  holds only fresh uploads. READY or FAILED asked alone learn it from a snapshot of
+  PROCESSING (one request, from ``ZONE_PROBE_FROM`` pages). Without X-Total-Count every
+  boundary is proven by overlap.
 
 Assumed, as the API documents it: an answer is one snapshot (items and headers); createdAt is
 the creation time (an upload sorts first); a status moves only PROCESSING -> READY | FAILED.
@@ -67,6 +71,7 @@ from ._progress import Progress
 from .errors import APIError, AuthenticationError
 from .listing_cover import (
     FALLBACK_PASSES,
+    LANE_RATE,
     PAGES_PER_LANE,
     ListRun,
     Sightings,
@@ -80,6 +85,7 @@ from .waiting import TRANSIENT
 
 __all__ = [
     "FALLBACK_PASSES",
+    "LANE_RATE",
     "LISTING_ORDER",
     "PAGES_PER_LANE",
     "PAGE_COST",
@@ -258,23 +264,22 @@ class Listing:
     def _zone(self, firsts: list[Answer]) -> Zone | None:
         """Where READY and FAILED may gain assets (``listing_proof.Zone``); None: unknown."""
         processing = self.runs.get(PROCESSING)
-        if processing is not None and processing.answers[0].keys:
-            # PROCESSING listed, not empty at its first page: its newest asset existed then.
+        if processing is not None:
+            # Listed first, complete: every asset PROCESSING then and still when READY and
+            # FAILED are read was seen (empty at its first page: none can be).
             if not processing.ordered:
                 return None
             keys = [key for answer in processing.answers for key in answer.keys]
-            return Zone(max(keys), processing.answers[0].keys[0])
-        # PROCESSING empty at first, or not asked: a snapshot of it taken after the first pages
-        # of READY and FAILED, whose newest asset then existed before it.
-        newest = [answer.keys[0] for answer in firsts if answer.keys]
-        if not newest or sum(pages_for(a.total) for a in firsts) < ZONE_PROBE_FROM:
+            return Zone(max(keys) if keys and processing.answers[0].keys else None)
+        # Not asked: a snapshot of it, when READY and FAILED are long enough to be worth it.
+        if sum(pages_for(a.total) for a in firsts) < ZONE_PROBE_FROM:
             return None
         self.bar.grow(1)
         snapshot = self._run([PROCESSING], front_only=True)
         answer = snapshot.fetch(MAX_PAGE_SIZE, 1)
         if not (snapshot.ordered and (answer.end or not answer.assets)):
             return None  # more than a page: not one snapshot of them all
-        return Zone(max(answer.keys) if answer.keys else None, min(newest))
+        return Zone(max(answer.keys) if answer.keys else None, answer.received)
 
 
 def list_once(

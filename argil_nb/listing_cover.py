@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import itertools
 import logging
+import math
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
@@ -26,6 +28,7 @@ from .waiting import TRANSIENT
 
 __all__ = [
     "FALLBACK_PASSES",
+    "LANE_RATE",
     "PAGES_PER_LANE",
     "VERIFY_ROUNDS",
     "ListRun",
@@ -38,8 +41,13 @@ __all__ = [
 log = logging.getLogger("argil_nb")
 
 PAGES_PER_LANE = 20
-"""A lane (pages read one after another) for about this many pages; every lane after the
-first costs one more request (its seam with the lane before is checked once both are read)."""
+"""A lane (pages read one after another) for about this many pages at least; every lane
+after the first costs a request (its seam with the lane before is checked once both are
+read), and a removal before the cursors costs one per lane (each loses its next asset)."""
+LANE_RATE = 20.0
+"""As many lanes as it takes to send this many requests per second, given the round trips
+seen so far (within ``max_workers``): the rate a listing is tuned for (Argil's documented
+read limit is 10 per second); a rate limiter would make more lanes wait, not go faster."""
 VERIFY_ROUNDS = 16
 """Rounds of straddling windows before giving up on proving a list complete (a warning)."""
 FALLBACK_PASSES = 4
@@ -125,6 +133,7 @@ class ListRun:
         self.front_only = front_only
         self.zone = zone
         self.answers: list[Answer] = []
+        self.seconds: list[float] = []
         self.ordered = True
         self._lock = threading.Lock()
 
@@ -132,11 +141,11 @@ class ListRun:
 
     def fetch(self, size: int, number: int, after: Answer | None = None) -> Answer:
         """Read one window and record it."""
-        sent = self.ticks()
+        sent, began = self.ticks(), time.monotonic()
         page = page_again(
             self.client, page=number, page_size=size, types=self.types, statuses=self.statuses
         )
-        received = self.ticks()
+        received, took = self.ticks(), time.monotonic() - began
         self.bar.update()
         found = [asset_key(asset) for asset in page.assets]
         keys = [key for key in found if key is not None]
@@ -158,6 +167,7 @@ class ListRun:
         self.sightings.add(answer.assets, received)
         with self._lock:
             self.answers.append(answer)
+            self.seconds.append(took)
             if why and self.ordered:
                 self.ordered = False
                 log.debug("list %s: %s; falling back to whole passes", self.name, why)
@@ -167,8 +177,7 @@ class ListRun:
         """Whether the boundary just after ``answer`` may be proven by a bridge."""
         if not (answer.full and answer.total >= 0 and answer.keys):
             return False
-        last = answer.keys[-1]
-        return self.front_only or (self.zone is not None and self.zone.clear(last))
+        return self.front_only or (self.zone is not None and self.zone.clear(answer))
 
     def next_window(self, answer: Answer) -> tuple[int, int]:
         """The window a lane reads after ``answer``: the next page when a bridge may prove
@@ -285,8 +294,11 @@ def complete(
     """Read the lists of ``runs`` (each with its first page in ``firsts``) until each is
     proven complete: lanes, then windows straddling the gaps left, round after round; a list
     not sorted newest first falls back to :meth:`ListRun.passes`."""
+    seconds = sorted(s for run in runs for s in run.seconds)
+    round_trip = seconds[len(seconds) // 2] if seconds else 0.0
+    lanes = max(1, min(workers, math.ceil(round_trip * LANE_RATE)))
     rests = [max(_pages(first.total) - 1, 1) for first in firsts]
-    share = [max(1, workers * rest // sum(rests)) for rest in rests]
+    share = [max(1, lanes * rest // sum(rests)) for rest in rests]
     _run_all(pool, [t for r, f, n in zip(runs, firsts, share, strict=True) for t in r.lanes(f, n)])
     for _round in range(VERIFY_ROUNDS):
         calls: list[Callable[[], Any]] = []

@@ -126,18 +126,21 @@ class Zone:
     """Where a READY or FAILED list may gain an asset behind its cursor.
 
     Such a list gains assets only when PROCESSING ones finish, each at its own key. A bridge
-    after key ``k`` holds when no asset that may finish sorts after ``k``: every PROCESSING
-    asset known sorts before (``oldest`` is the oldest of them, None when there is none), and
-    ``k`` is not newer than ``known_before``, the newest asset that existed before the
-    PROCESSING snapshot was taken (an upload made later sorts before it, so before ``k``).
+    lets an asset slip only when one finishes behind it, older than it (while another is
+    deleted before the cursor), so an upload made during the listing, newer than every asset
+    there all along, can slip none of those. A bridge after answer A, whose last key is
+    ``k``, therefore holds when every PROCESSING asset of a snapshot sorts before ``k``
+    (``oldest`` is the oldest of them, None when there is none), the snapshot taken before A
+    was asked (A sent after tick ``after``): an asset that finished before the snapshot
+    finished before A too, and one still PROCESSING then was in it.
     """
 
     oldest: Key | None
-    known_before: Key
+    after: int = 0
 
-    def clear(self, key: Key) -> bool:
-        """Whether no asset can finish behind ``key`` while the list is read."""
-        return key >= self.known_before and (self.oldest is None or self.oldest <= key)
+    def clear(self, answer: Answer) -> bool:
+        """Whether no asset can finish behind ``answer`` before the page after it is read."""
+        return answer.sent > self.after and (self.oldest is None or self.oldest <= answer.keys[-1])
 
 
 def gaps(answers: Sequence[Answer], bridges: Callable[[Answer], bool]) -> list[Gap]:

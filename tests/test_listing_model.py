@@ -338,6 +338,7 @@ def test_the_guarantee_holds_whatever_changes(
         account.before = change
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(listing_cover, "PAGES_PER_LANE", lane_pages)
+        patch.setattr(listing_cover, "LANE_RATE", 1e12)  # lanes whatever the round trip
         patch.setattr(listing, "UNION_FROM_PAGES", 2)
         result = run(account)
     check(account, start, result)
@@ -534,6 +535,7 @@ def test_concurrent_lanes_under_churn_on_every_request(seed):
     account.before = churn
     with pytest.MonkeyPatch.context() as patch, ThreadPoolExecutor(6) as pool:
         patch.setattr(listing_cover, "PAGES_PER_LANE", 4)
+        patch.setattr(listing_cover, "LANE_RATE", 1e12)
         result = run(account, pool=pool)
     check(account, start, result)
 
@@ -630,3 +632,47 @@ def test_a_type_filter_keeps_the_guarantee(monkeypatch):
     kept = videos - set(account.deleted)
     assert kept and kept <= set(result)
     assert {a.type for a in result.values()} == {"VIDEO"}
+
+
+def test_uploads_made_while_listing_cannot_slip_an_asset_that_was_there():
+    """PROCESSING empty at first: READY is bridged all along. Here 120 uploads arrive (119
+    finish at once: READY's whole first page), then the oldest of them finishes behind that
+    page while an asset before it is deleted: the total is unchanged and an asset slips
+    back into page 1, but only an upload newer than the one that finished can."""
+    account = fresh_processing_account(1500, 0)
+    start = set(account.items)
+    fresh: list[Item] = []
+
+    def burst(acct: Account, request: Request) -> None:
+        if request == Request(("READY",), 1, 100):
+            fresh.extend(acct.arrive() for _ in range(120))
+            for item in fresh[1:]:
+                item.status = "READY"
+        elif request == Request(("READY",), 2, 100):
+            fresh[0].status = "READY"
+            acct.remove(acct.ordered(("READY",)), 10)
+
+    account.before = burst
+    check(account, start, run(account))
+    asked = [(a.statuses, a.page, a.size) for a in account.answers]
+    assert len(set(asked)) == len(asked) and {a.size for a in account.answers} == {100}
+
+
+def test_no_bridge_from_pages_read_before_the_processing_snapshot():
+    """READY asked alone learns where it may gain assets from a snapshot of PROCESSING taken
+    after READY's first page: no bridge may start from that page. Here the one PROCESSING
+    asset, the oldest of all, finishes between the two while an asset of page 1 is deleted:
+    the total is unchanged, and page 2's first asset slips into page 1's range."""
+    account = fresh_processing_account(1500, 0)
+    oldest = account.ordered()[-1]
+    oldest.status = "PROCESSING"
+    ready = {i for i, item in account.items.items() if item.status == "READY"}
+
+    def finish(acct: Account, request: Request) -> None:
+        if request == Request(("PROCESSING",), 1, 100):
+            oldest.status = "READY"
+            acct.remove(acct.ordered(("READY",)), 10)
+
+    account.before = finish
+    result = run(account, statuses=["READY"])
+    assert ready - set(account.deleted) <= set(result)
