@@ -19,12 +19,13 @@ thumbnail_url   string
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from ._compat import naive_time_takes_previous_offset
 from ._html import is_missing
 from .errors import InvalidArgument
 from .models import ASSET_TYPES, STATUSES, Asset, parse_timestamp
@@ -73,8 +74,11 @@ def category_dtype(column: str, values: Iterable[Any] = ()) -> pd.CategoricalDty
 
 
 def _text(values: Sequence[Any]) -> pd.api.extensions.ExtensionArray:
-    # pandas turns non-strings into their str() and NaN-likes into NA.
-    return pd.array(values, dtype=STRING)
+    # pandas turns non-strings into their str() and NaN-likes into NA. It is given a 1-d
+    # object array, not the list: from a list, pandas 2.x lets numpy read JSON lists as
+    # more dimensions ([[1, 2]] -> 2-d) and fails. np.fromiter keeps each value whole.
+    flat = np.fromiter(values, dtype=object, count=len(values))
+    return pd.array(flat, dtype=STRING)
 
 
 def categorical(column: str, values: Sequence[Any]) -> pd.Categorical:
@@ -114,6 +118,8 @@ def _timestamps(values: Sequence[Any]) -> pd.DatetimeIndex:
         v if isinstance(v, datetime) or (isinstance(v, str) and len(v) >= _SHORTEST_ISO) else None
         for v in values
     ]
+    if naive_time_takes_previous_offset():  # pandas 2.x: say "UTC" where the value does not
+        raw[:] = [_explicit_utc(v) for v in raw]
     parsed = pd.to_datetime(raw, utc=True, format="ISO8601", errors="coerce")
     given = np.empty(len(values), dtype=object)
     given[:] = values
@@ -127,6 +133,16 @@ def _timestamps(values: Sequence[Any]) -> pd.DatetimeIndex:
     if index.unit != "ns":
         index = index.where((index >= _NS_RANGE[0]) & (index <= _NS_RANGE[1])).as_unit("ns")
     return index
+
+
+def _explicit_utc(value: Any) -> Any:
+    """A value without an offset, with UTC made explicit (the meaning ``parse_timestamp`` gives)."""
+    if isinstance(value, str):
+        tail = value[_SHORTEST_ISO:]
+        return value if any(sign in tail for sign in "Zz+-") else value + "Z"
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
 
 
 def schema_frame(columns: Mapping[str, Sequence[Any]]) -> pd.DataFrame:
