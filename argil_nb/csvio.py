@@ -10,6 +10,8 @@ The encoding, one rule per problem:
 * UTF-8 with CRLF line ends (RFC 4180: a CR or LF inside a value gets quoted). A lone
   surrogate (invalid Unicode that a JSON ``\\ud800`` escape can carry) is written as its
   three bytes ("surrogatepass") so that it comes back too; other readers show U+FFFD.
+  A NUL is written as it is and comes back too: before pandas 3.1, whose C parser cuts a
+  text at a NUL, :func:`read_csv` reads a file holding one with pandas' python parser.
   The index is not written (a read frame has a fresh RangeIndex). Schema columns and
   ``error`` get their dtypes back; any other column comes back as ``string``; unused
   unknown categories are not kept.
@@ -32,6 +34,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ._compat import c_parser_cuts_at_nul
 from .errors import InvalidArgument
 from .frames import COLUMNS, STRING, categorical
 
@@ -151,6 +154,15 @@ def to_csv(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     return target
 
 
+def _holds_nul(path: str | os.PathLike[str]) -> bool:
+    """True when the file has a NUL byte (read in 1 MiB chunks); False when it cannot be read."""
+    try:
+        with open(path, "rb") as handle:
+            return any(b"\0" in chunk for chunk in iter(lambda: handle.read(1 << 20), b""))
+    except (OSError, TypeError):  # pandas reports a missing file or a bad path itself
+        return False
+
+
 def read_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
     """Read a table written by :func:`to_csv`, with the argil_nb dtypes restored.
 
@@ -162,6 +174,9 @@ def read_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
     FileNotFoundError
         When there is no such file.
     """
+    # pandas < 3.1: the C parser cuts a text at a NUL byte; the python one reads it whole
+    # (slower, so only for the rare file that holds one).
+    engine = "python" if c_parser_cuts_at_nul() and _holds_nul(path) else "c"
     try:
         raw = pd.read_csv(
             path,
@@ -170,6 +185,7 @@ def read_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
             na_values=[""],
             encoding="utf-8-sig",
             encoding_errors="surrogatepass",
+            engine=engine,
         )
     except ValueError as exc:  # also UnicodeDecodeError, pandas' EmptyDataError, ParserError
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
