@@ -190,3 +190,29 @@ def test_a_file_written_by_0_1_0_reads_back_the_same(tmp_path):
     frame["error"] = pd.array([None, "ServerError: 503", "'quoted"], dtype=STRING)
     pd.testing.assert_frame_equal(read_csv(path), frame)
     assert to_csv(frame, tmp_path / "again.csv").read_bytes() == OLD_FILE
+
+
+@pytest.fixture
+def umask():
+    """Set the process umask for one test (then restore it)."""
+    previous = os.umask(0o022)
+    yield os.umask
+    os.umask(previous)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX")
+@pytest.mark.parametrize("mask", [0o022, 0o027, 0o077, 0o002])
+def test_a_new_file_gets_the_users_umask(tmp_path, umask, mask):
+    umask(mask)
+    path = to_csv(frame_of(["a"]), tmp_path / "t.csv")
+    assert path.stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+@pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX")
+def test_an_existing_file_keeps_its_mode(tmp_path, umask):
+    umask(0o022)
+    path = to_csv(frame_of(["a"]), tmp_path / "t.csv")
+    path.chmod(0o600)
+    to_csv(frame_of(["b"]), path)
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert read_csv(path)["name"].tolist() == ["b"]
