@@ -113,13 +113,14 @@ def _timestamps(values: Sequence[Any]) -> pd.DatetimeIndex:
     values, and times outside the nanosecond range (1677-2262, such as Go's zero time
     ``0001-01-01T00:00:00Z``), become NaT.
     """
-    raw = np.empty(len(values), dtype=object)
-    raw[:] = [
+    kept = [
         v if isinstance(v, datetime) or (isinstance(v, str) and len(v) >= _SHORTEST_ISO) else None
         for v in values
     ]
     if naive_time_takes_previous_offset():  # pandas 2.x: say "UTC" where the value does not
-        raw[:] = [_explicit_utc(v) for v in raw]
+        kept = [_explicit_utc(v) for v in kept]
+    raw = np.empty(len(values), dtype=object)
+    raw[:] = kept
     parsed = pd.to_datetime(raw, utc=True, format="ISO8601", errors="coerce")
     given = np.empty(len(values), dtype=object)
     given[:] = values
@@ -138,8 +139,10 @@ def _timestamps(values: Sequence[Any]) -> pd.DatetimeIndex:
 def _explicit_utc(value: Any) -> Any:
     """A value without an offset, with UTC made explicit (the meaning ``parse_timestamp`` gives)."""
     if isinstance(value, str):
+        if value[-1] in "Zz":  # the common case first
+            return value
         tail = value[_SHORTEST_ISO:]
-        return value if any(sign in tail for sign in "Zz+-") else value + "Z"
+        return value if "+" in tail or "-" in tail else value + "Z"
     if isinstance(value, datetime) and value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value
