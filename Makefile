@@ -43,7 +43,7 @@ test: setup
 	$(BIN)/python -m pytest tests notebooks $(NBVAL) $(PYTEST_ARGS)
 
 lab: setup
-	$(BIN)/argil-nb lab
+	$(BIN)/argil-nb lab notebooks
 
 notebooks: setup
 	$(BIN)/python scripts/refresh_notebooks.py
