@@ -140,3 +140,10 @@ def test_error_tree():
     for cls in (e.APIConnectionError, e.WaitTimeout, e.BatchError):
         assert issubclass(cls, e.ArgilError)
 
+
+def test_the_readme_lists_the_floors_ci_tests():
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").lower().split())
+    pins = (ROOT / ".ci" / "floors.txt").read_text(encoding="utf-8").splitlines()
+    for name, version in (p.split("==") for p in pins if p and not p.startswith("#")):
+        assert f"{name} {version}" in readme, f"README does not say {name} {version} is tested"
+    assert 'pip install "argil-nb[notebooks]"' in readme
