@@ -1,11 +1,14 @@
 """The package's surface and its metadata stay true."""
 
+import os
 import re
+import shutil
 import subprocess
 import sys
 import tomllib
 from pathlib import Path
 
+import pytest
 import yaml
 
 import argil_nb
@@ -147,3 +150,24 @@ def test_the_readme_lists_the_floors_ci_tests():
     for name, version in (p.split("==") for p in pins if p and not p.startswith("#")):
         assert f"{name} {version}" in readme, f"README does not say {name} {version} is tested"
     assert 'pip install "argil-nb[notebooks]"' in readme
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+@pytest.mark.parametrize(
+    ("active", "used"),
+    [
+        ({}, ".venv"),
+        ({"VIRTUAL_ENV": "/opt/their-venv"}, "/opt/their-venv"),
+        ({"CONDA_PREFIX": "/opt/conda/envs/nb", "CONDA_DEFAULT_ENV": "nb"}, "/opt/conda/envs/nb"),
+        ({"CONDA_PREFIX": "/opt/conda", "CONDA_DEFAULT_ENV": "base"}, ".venv"),
+    ],
+)
+def test_make_installs_into_the_active_environment(active, used):
+    drop = ("VIRTUAL_ENV", "CONDA_PREFIX", "CONDA_DEFAULT_ENV", "MAKEFLAGS", "MAKELEVEL")
+    env = {k: v for k, v in os.environ.items() if k not in drop} | active
+    dry = subprocess.run(
+        ["make", "-n", "-B", "setup"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert dry.returncode == 0, dry.stderr
+    assert f"{used}/bin/python -m pip install --quiet -e '.[dev]'" in dry.stdout
+    assert ("-m venv .venv" in dry.stdout) == (used == ".venv")

@@ -16,6 +16,7 @@ import signal
 import socket
 import subprocess
 import sys
+import sysconfig
 import tarfile
 import time
 import venv
@@ -79,7 +80,7 @@ def fresh(dist: tuple[Path, Path, str], tmp_path_factory: pytest.TempPathFactory
         capture_output=True,
         text=True,
     ).stdout.strip()
-    here = [p for p in sys.path if p.endswith("site-packages")]
+    here = dict.fromkeys(sysconfig.get_paths()[key] for key in ("purelib", "platlib"))
     (Path(site) / "outer_environment.pth").write_text("\n".join(here) + "\n")
     return root / "bin"
 
