@@ -34,8 +34,8 @@ demo: setup
 	$(BIN)/argil-nb demo
 
 lint: setup
-	$(BIN)/ruff check argil_nb tests bench scripts
-	$(BIN)/ruff format --check argil_nb tests bench scripts
+	$(BIN)/ruff check argil_nb tests bench scripts setup.py
+	$(BIN)/ruff format --check argil_nb tests bench scripts setup.py
 	$(BIN)/mypy
 
 test: setup

@@ -94,9 +94,11 @@ def test_the_wheel_ships_the_notebooks_as_they_are_in_notebooks(
     dist: tuple[Path, Path, str],
 ) -> None:
     with zipfile.ZipFile(dist[0]) as wheel:
-        shipped = {n.rsplit("/", 1)[-1]: wheel.read(n) for n in wheel.namelist() if "ipynb" in n}
-        metadata = next(wheel.read(n) for n in wheel.namelist() if n.endswith("/METADATA"))
+        names = wheel.namelist()
+        shipped = {n.rsplit("/", 1)[-1]: wheel.read(n) for n in names if "/notebooks/" in n}
+        metadata = next(wheel.read(n) for n in names if n.endswith("/METADATA"))
     assert sorted(shipped) == NOTEBOOKS
+    assert {"argil_nb/sandbox/openapi.yaml", "argil_nb/sandbox/__init__.py"} <= set(names)
     for name, data in shipped.items():
         assert data == (ROOT / "notebooks" / name).read_bytes()
     assert b"License-Expression: MIT" in metadata
