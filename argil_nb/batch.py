@@ -115,7 +115,9 @@ def get_assets(
     seen: dict[str, Asset] = {}
     with ThreadPoolExecutor(client.max_workers, thread_name_prefix="argil-batch") as pool:
         if plan == "list" or (plan == "auto" and len(wanted) >= PER_ID_BELOW):
-            bar = Progress(progress, len(LISTING_ORDER), "argil: listing")
+            bar = Progress(
+                progress, len(LISTING_ORDER), "argil listing", limiter=client.rate_limiter
+            )
             try:
                 firsts = probe(client, pool, bar)
                 listing_cost = sum(max(p.total_pages - 1, 0) for p in firsts.values())
@@ -132,7 +134,7 @@ def get_assets(
                 bar.close()
         found = {i: seen[i] for i in wanted if i in seen}
         missing = [i for i in wanted if i not in found]
-        bar = Progress(progress, len(missing), "argil: assets")
+        bar = Progress(progress, len(missing), "argil fetching", limiter=client.rate_limiter)
         try:
             more, failed = fetch_each(client, missing, pool, bar)
         finally:
@@ -179,7 +181,7 @@ def list_assets(
     statuses = _choices(status, STATUSES, "status") or list(LISTING_ORDER)
     ordered = [s for s in LISTING_ORDER if s in statuses]
     seen: dict[str, Asset] = {}
-    bar = Progress(progress, len(ordered), "argil: listing")
+    bar = Progress(progress, len(ordered), "argil listing", limiter=client.rate_limiter)
     try:
         with ThreadPoolExecutor(client.max_workers, thread_name_prefix="argil-list") as pool:
             # PROCESSING alone first; then READY and FAILED together (see argil_nb.listing).

@@ -15,6 +15,7 @@ from ._html import is_web_url
 from ._transport import Transport, check_base_url
 from .errors import AssetNotFound, InvalidArgument, InvalidResponse
 from .models import IMAGE, MAX_PAGE_SIZE, VIDEO, Asset, Page, canonical_id, normalize_id
+from .waiting import RateLimiter, argil_budget
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -39,13 +40,33 @@ class Client:
     timeout
         Seconds: one number for both, or ``(connect, read)``. Default ``(5, 30)``.
     max_retries
-        Retries per request for transient failures (see ``argil_nb._transport``). Default 4.
+        Retries per request for transient failures (see ``argil_nb.waiting.retry``).
+        Default 4.
     max_workers
         Requests in flight at once for the batch calls; also the connection pool size.
     backoff_factor
         Base of the exponential backoff between retries, in seconds (>= 0).
+    reads_per_minute, writes_per_minute
+        The budgets that pace this client's requests (reads: GET; writes: POST, DELETE), in
+        requests per minute. ``"auto"`` (the default): Argil's documented limits (600 and
+        60) when talking to Argil's API host, no budget elsewhere (the sandbox, a proxy).
+        ``None``: no budget, only what the server says (``Retry-After``, rate-limit
+        headers). See ``argil_nb.waiting.limiter``.
+    read_burst, write_burst
+        Requests that may go at once before the budget's pace applies; default one
+        second's worth (at least 1).
+    rate_limiter
+        A :class:`argil_nb.waiting.RateLimiter` to use instead of one built from the budgets:
+        share one between clients of the same workspace (Argil's limits are per workspace).
+        Leave the budget arguments at their defaults when giving one.
     session
         A ``requests.Session`` to send through (for tests and proxies).
+
+    Attributes
+    ----------
+    rate_limiter
+        The limiter every request of this client waits for (batch workers, ``wait()``, the
+        panel's poller, the CLI).
 
     Raises
     ------
@@ -62,6 +83,11 @@ class Client:
         max_retries: int = 4,
         max_workers: int = 8,
         backoff_factor: float = 0.5,
+        reads_per_minute: float | str | None = "auto",
+        writes_per_minute: float | str | None = "auto",
+        read_burst: int | None = None,
+        write_burst: int | None = None,
+        rate_limiter: RateLimiter | None = None,
         session: requests.Session | None = None,
     ) -> None:
         if api_key is not None and not isinstance(api_key, str):
@@ -83,6 +109,23 @@ class Client:
         check_number("backoff_factor", backoff_factor, at_least=0, unit="seconds")
         if session is not None and not isinstance(session, requests.Session):
             raise invalid("session", "a requests.Session", type(session))
+        budgets = (reads_per_minute, writes_per_minute, read_burst, write_burst)
+        if rate_limiter is None:
+            host = urlsplit(url).hostname or ""
+            rate_limiter = RateLimiter(
+                _budget("reads_per_minute", reads_per_minute, argil_budget(host, "reads")),
+                _budget("writes_per_minute", writes_per_minute, argil_budget(host, "writes")),
+                read_burst=_burst("read_burst", read_burst),
+                write_burst=_burst("write_burst", write_burst),
+            )
+        elif not isinstance(rate_limiter, RateLimiter):
+            raise invalid("rate_limiter", "an argil_nb.waiting.RateLimiter", type(rate_limiter))
+        elif budgets != ("auto", "auto", None, None):
+            raise InvalidArgument(
+                "pass either rate_limiter or the budgets (reads_per_minute, writes_per_minute, "
+                "read_burst, write_burst), not both: the limiter has budgets of its own"
+            )
+        self.rate_limiter = rate_limiter
         self.max_workers = max_workers
         self._key_tail = key.strip()[-4:]
         self._http = Transport(
@@ -92,6 +135,7 @@ class Client:
             max_retries=max_retries,
             backoff_factor=backoff_factor,
             pool_size=max_workers,
+            limiter=rate_limiter,
             session=session,
         )
 
@@ -256,6 +300,21 @@ class Client:
         from .polling import wait
 
         return wait(self, ids, timeout=timeout, progress=progress)
+
+
+def _budget(name: str, value: object, auto: float | None) -> float | None:
+    if value == "auto":
+        return auto
+    if value is None:
+        return None
+    takes = "a number of requests per minute > 0, None (no budget) or 'auto'"
+    if not is_number(value) or not 0 < value < float("inf"):  # type: ignore[operator]
+        raise invalid(name, takes, value)
+    return float(value)  # type: ignore[arg-type]
+
+
+def _burst(name: str, value: object) -> int | None:
+    return None if value is None else check_int(name, value, minimum=1)
 
 
 def _timeout_pair(timeout: object) -> tuple[float, float]:

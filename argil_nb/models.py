@@ -12,10 +12,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import MappingProxyType
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from ._html import badge, clip, esc, thumbnail
 from .errors import InvalidArgument, InvalidAssetId
+
+if TYPE_CHECKING:
+    from .waiting import RateLimiter
 
 __all__ = [
     "ASSET_TYPES",
@@ -236,6 +239,7 @@ class AssetSource(Protocol):
     """What the batch, polling and panel code need of a client (an ``argil_nb.Client``)."""
 
     max_workers: int
+    rate_limiter: RateLimiter
 
     def get_asset(self, asset_id: object) -> Asset: ...
 

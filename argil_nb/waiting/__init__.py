@@ -5,6 +5,9 @@ asks it and never re-implements it:
 
 * ``retry``: one request's retries (urllib3 ``Retry``): which failures, how many times,
   how long between tries, ``Retry-After``, and ``request_seconds``, a request's longest life.
+* ``limiter``: :class:`RateLimiter`, the pace of one client's requests: a budget for reads
+  and one for writes (Argil's documented 600 and 60 a minute on its own host), a shared
+  pause after a 429, and the server's rate-limit headers (read by ``headers``).
 * ``backoff``: :class:`Backoff`, the growing pause between the rounds of a poller (``wait()``
   while nothing changes, the panel while its polls fail), with each poller's numbers
   (``WAIT_*``, ``PANEL_*``); :class:`Breaker`, which stops a
@@ -27,10 +30,18 @@ from .backoff import (
     Backoff,
     Breaker,
 )
+from .limiter import (
+    ARGIL_READS_PER_MINUTE,
+    ARGIL_WRITES_PER_MINUTE,
+    RETRY_AFTER_MAX,
+    Hold,
+    RateLimiter,
+    argil_budget,
+    kind_of,
+)
 from .retry import (
     BACKOFF_JITTER,
     BACKOFF_MAX,
-    RETRY_AFTER_MAX,
     RETRY_STATUSES,
     ArgilRetry,
     make_retry,
@@ -38,6 +49,8 @@ from .retry import (
 )
 
 __all__ = [
+    "ARGIL_READS_PER_MINUTE",
+    "ARGIL_WRITES_PER_MINUTE",
     "BACKOFF_JITTER",
     "BACKOFF_MAX",
     "BREAKER",
@@ -52,6 +65,10 @@ __all__ = [
     "ArgilRetry",
     "Backoff",
     "Breaker",
+    "Hold",
+    "RateLimiter",
+    "argil_budget",
+    "kind_of",
     "make_retry",
     "request_seconds",
 ]
