@@ -273,3 +273,21 @@ def test_policy_gives_the_rate_when_burst_over_rate_is_whole(
         assert limit / w == rate
     else:
         assert limit / w < rate
+
+
+@pytest.mark.parametrize(("rate", "burst"), [(10.0, 10), (0.5, 3), (3.0, 10), (0.2, 1)])
+def test_without_a_policy_remaining_and_reset_bound_the_rate(
+    sb: Sandbox, api: requests.Session, rate_clock: FakeClock, rate: float, burst: int
+) -> None:
+    """The Sandbox docstring's bounds: (L - R - 1) / Reset <= r <= (L - R) / (Reset - 1)."""
+    sb.configure(rate_limit=rate, burst=burst, rate_limit_headers="x")
+    steps = [0.0, 0.05, 0.3, 0.0, 1.7, 0.0, 4.1, 0.01, 0.0, 9.0] + [0.0] * 12 + [0.07, 0.33]
+    drained = 0
+    for step in steps * 3:
+        rate_clock.advance(step)
+        _, limit, remaining, reset, _ = reading("x", api.get(f"{sb.base_url}/assets"))
+        assert (limit - remaining - 1) / reset <= rate
+        if reset > 1:
+            assert rate <= (limit - remaining) / (reset - 1)
+        drained += remaining == 0
+    assert drained  # the bounds were tried where they are tightest

@@ -63,9 +63,8 @@ class Sandbox:
     arrival_rate, delete_rate, churn_per_request
         The live account, off by default: see below.
 
-    All the options after ``rate_clock``, and ``speed``, ``processing_seconds`` and
-    ``failure_rate``, are also attributes, settable while running; :meth:`configure` sets
-    several at once.
+    The options after ``rate_clock``, ``speed``, ``processing_seconds`` and ``failure_rate``
+    are also attributes, settable while running; :meth:`configure` sets several at once.
 
     Notes
     -----
@@ -94,8 +93,10 @@ class Sandbox:
     - ``"x"``: ``X-RateLimit-Limit: 10``, ``X-RateLimit-Remaining: 9``,
       ``X-RateLimit-Reset: 1`` (seconds until full, not an epoch).
 
-    A client gets the rate as ``q / w`` (Limit / W) from the policy, or without one as
-    ``(Limit - Remaining) / Reset`` between requests.
+    A client gets the rate as Limit / W from the policy (``q / w``). Without one, since
+    ``Reset - 1 < (b - tokens) / r <= Reset`` and ``Remaining <= tokens < Remaining + 1``,
+    ``r`` lies between ``(Limit - Remaining - 1) / Reset`` and
+    ``(Limit - Remaining) / (Reset - 1)``: tightest on a drained bucket (a 429).
 
     **Live account.** Uploads keep arriving and assets keep being deleted on the processing
     clock (``clock`` times ``speed``): ``arrival_rate`` new uploads and ``delete_rate``

@@ -99,19 +99,18 @@ def set_options(app: App, options: dict[str, Any]) -> None:
     )
     fault_options = {k: v for k, v in options.items() if k in _CONFIG_FIELDS}
     config = dataclasses.replace(app.config, **fault_options)
-    store.advance()  # live events due under the old rates happen under them
+    store.advance()  # what was due under the old speed and rates happens under them
     if "speed" in options:
         store.speed = options["speed"]
     if "processing_seconds" in options:
         store.processing_seconds = tuple(options["processing_seconds"])
     if "failure_rate" in options:
         store.failure_rate = options["failure_rate"]
-    if "arrival_rate" in options:
-        live.set_arrival_rate(options["arrival_rate"], store.sim_time())
-    if "delete_rate" in options:
-        live.set_delete_rate(options["delete_rate"], store.sim_time())
-    if "churn_per_request" in options:
-        live.churn_per_request = options["churn_per_request"]
+    store.set_live(
+        options.get("arrival_rate"),
+        options.get("delete_rate"),
+        options.get("churn_per_request"),
+    )
     if "fault_seed" in options:
         app.injector = FaultInjector(options["fault_seed"])
     if {"rate_limit", "burst"} & set(options):

@@ -245,6 +245,26 @@ class AssetStore:
         with self._lock:
             self._settle()
 
+    def set_live(
+        self,
+        arrival_rate: float | None = None,
+        delete_rate: float | None = None,
+        churn_per_request: int | None = None,
+    ) -> None:
+        """Change the live account's options (None: unchanged); new rates count from now.
+
+        Events due under the old rates are applied first.
+        """
+        with self._lock:
+            self._settle()
+            now = self.sim_time()
+            if arrival_rate is not None:
+                self.live.set_arrival_rate(arrival_rate, now)
+            if delete_rate is not None:
+                self.live.set_delete_rate(delete_rate, now)
+            if churn_per_request is not None:
+                self.live.churn_per_request = churn_per_request
+
     def churn(self, count: int) -> None:
         """Finish ``count`` PROCESSING uploads, delete ``count`` assets, add ``count`` uploads.
 
