@@ -190,8 +190,7 @@ class App:
         state = self.buckets[limit.name].take(limit.rate, limit.size)
         headers = limit_headers(config.rate_limit_headers, limit, state)
         if not state.allowed:
-            self.stats.fault("rate_limited")
-            self.stats.fault(f"rate_limited_{limit.name}s")
+            self.stats.fault("rate_limited", f"rate_limited_{limit.name}s")
             message = f"Too many requests: {limit.name} rate limit exceeded"
             raise ApiError(429, message, {"Retry-After": retry_after(state.wait), **headers})
         return headers

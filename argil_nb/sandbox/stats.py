@@ -83,10 +83,11 @@ class Stats:
             if route != "file":
                 self._requests += 1
 
-    def fault(self, kind: str) -> None:
-        """Count one injected fault."""
+    def fault(self, *kinds: str) -> None:
+        """Count one injected fault under each of ``kinds`` (at once: snapshots agree)."""
         with self._lock:
-            self._faults[kind] += 1
+            for kind in kinds:
+                self._faults[kind] += 1
 
     def response(self, status: int) -> None:
         """Count one response written."""
