@@ -24,7 +24,14 @@ from argil_nb.waiting import (
     kind_of,
 )
 from argil_nb.waiting.headers import parse_rate_limit, parse_retry_after
-from argil_nb.waiting.limiter import DECREASE, HOLD_NOTICE, INCREASE, RECOVERY_SECONDS
+from argil_nb.waiting.limiter import (
+    BURST_MARGIN,
+    DECREASE,
+    HOLD_NOTICE,
+    INCREASE,
+    MARGIN,
+    RECOVERY_SECONDS,
+)
 
 from .conftest import CANARY_KEY, FakeClock
 
@@ -40,24 +47,33 @@ def slots(lim: RateLimiter, clock: FakeClock, n: int, method: str = "GET") -> li
     return [round(lim.reserve(method), 6) for _ in range(n)]
 
 
-def test_a_budget_allows_its_burst_then_paces() -> None:
+def paced(per_minute: float, burst: int, n: int) -> list[float]:
+    """The slots of ``n`` requests at once under a budget, its margins applied."""
+    period = 60 / (per_minute * MARGIN)
+    kept = max(1, int(burst * BURST_MARGIN))
+    return [round(max(0, k - kept + 1) * period, 6) for k in range(n)]
+
+
+def test_a_budget_allows_its_burst_then_paces_a_little_under_it() -> None:
     clock = FakeClock()
-    lim = limiter(clock, reads=1200, read_burst=5)  # 20/s
-    assert slots(lim, clock, 8) == [0, 0, 0, 0, 0, 0.05, 0.1, 0.15]
+    lim = limiter(clock, reads=1200, read_burst=10)  # 20/s: 19.4/s, 9 at once
+    got = slots(lim, clock, 12)
+    assert got == paced(1200, 10, 12)
+    assert got[:9] == [0] * 9 and got[9] == pytest.approx(1 / (20 * MARGIN), abs=1e-6)
 
 
 def test_the_default_burst_is_one_seconds_worth() -> None:
     clock = FakeClock()
-    assert slots(limiter(clock, reads=600), clock, 12)[9:] == [0, 0.1, 0.2]
-    assert slots(limiter(clock, writes=60), clock, 3, "POST") == [0, 1, 2]
+    assert slots(limiter(clock, reads=600), clock, 12) == paced(600, 10, 12)
+    assert slots(limiter(clock, writes=60), clock, 3, "POST") == paced(60, 1, 3)
 
 
 def test_reads_and_writes_have_their_own_budgets() -> None:
     clock = FakeClock()
     lim = limiter(clock, reads=60, writes=60, read_burst=1, write_burst=1)
-    assert slots(lim, clock, 2, "GET") == [0, 1]
-    assert slots(lim, clock, 2, "POST") == [0, 1]
-    assert slots(lim, clock, 1, "DELETE") == [2]
+    assert slots(lim, clock, 2, "GET") == paced(60, 1, 2)
+    assert slots(lim, clock, 2, "POST") == paced(60, 1, 2)
+    assert slots(lim, clock, 1, "DELETE") == paced(60, 1, 3)[2:]
     assert [kind_of(m) for m in ("GET", "head", "POST", "DELETE", "PUT")] == [
         "reads",
         "reads",
@@ -74,7 +90,7 @@ def test_no_budget_means_no_wait() -> None:
 
 def test_many_threads_get_distinct_slots_in_order_of_asking() -> None:
     clock = FakeClock()
-    lim = limiter(clock, reads=600, read_burst=10)  # 10/s
+    lim = limiter(clock, reads=600, read_burst=10)  # 10/s: 9.7/s, 9 at once
     got: list[float] = []
     lock = threading.Lock()
     start = threading.Barrier(32)
@@ -91,16 +107,18 @@ def test_many_threads_get_distinct_slots_in_order_of_asking() -> None:
         t.start()
     for t in threads:
         t.join()
-    # 320 requests at one instant: 10 at once, then one every 0.1 s, whatever the threads did.
-    assert sorted(got) == [0.0] * 10 + [round(0.1 * k, 6) for k in range(1, 311)]
+    # 320 requests at one instant: 9 at once, then one a period, whatever the threads did.
+    assert sorted(got) == paced(600, 10, 320)
 
 
 def test_acquire_sleeps_the_wait_and_at_least_what_the_caller_needs() -> None:
     clock = FakeClock()
     lim = limiter(clock, reads=60, read_burst=1)
+    period = 1 / MARGIN
     assert lim.acquire("GET") == 0
-    assert lim.acquire("GET") == 1 and clock.now == 1001
-    assert lim.acquire("GET", at_least=3) == 3 and clock.now == 1004  # one sleep, not 1 + 3
+    assert lim.acquire("GET") == pytest.approx(period) and clock.now == pytest.approx(1000 + period)
+    assert lim.acquire("GET", at_least=3) == 3  # one sleep serves both, not period + 3
+    assert clock.now == pytest.approx(1003 + period)
 
 
 def test_a_429_pauses_every_request_of_its_kind_then_resumes_with_an_empty_bucket() -> None:
@@ -108,28 +126,29 @@ def test_a_429_pauses_every_request_of_its_kind_then_resumes_with_an_empty_bucke
     lim = limiter(clock, reads=1200, read_burst=20)
     lim.observe("GET", 429, {"Retry-After": "2"})
     assert lim.reserve("GET") == 2  # every thread: the pause is the limiter's, not the caller's
-    paced = 1 / (20 * DECREASE)
-    assert lim.reserve("GET") == pytest.approx(2 + paced)  # no burst after a pause
+    slower = 20 * MARGIN * DECREASE
+    assert lim.reserve("GET") == pytest.approx(2 + 1 / slower)  # no burst after a pause
     assert lim.reserve("POST") == 0  # writes were not refused
-    assert lim.pace("reads") == pytest.approx(20 * DECREASE)
+    assert lim.pace("reads") == pytest.approx(slower)
 
 
 def test_one_wave_of_429s_lowers_the_pace_once_and_it_climbs_back_slowly() -> None:
     clock = FakeClock()
     lim = limiter(clock, reads=600)
+    budget = 10 * MARGIN
     for _ in range(8):  # eight workers refused at once
         lim.observe("GET", 429, {"Retry-After": "1"})
-    assert lim.pace("reads") == pytest.approx(10 * DECREASE)
+    assert lim.pace("reads") == pytest.approx(budget * DECREASE)
     clock.advance(RECOVERY_SECONDS - 1)
     lim.observe("GET", 200, {})
-    assert lim.pace("reads") == pytest.approx(10 * DECREASE)
+    assert lim.pace("reads") == pytest.approx(budget * DECREASE)
     clock.advance(1)
     lim.observe("GET", 200, {})
-    assert lim.pace("reads") == pytest.approx(10 * (DECREASE + INCREASE))
+    assert lim.pace("reads") == pytest.approx(budget * (DECREASE + INCREASE))
     for _ in range(10):
         clock.advance(RECOVERY_SECONDS)
         lim.observe("GET", 200, {})
-    assert lim.pace("reads") == pytest.approx(10)  # never above the budget
+    assert lim.pace("reads") == pytest.approx(budget)  # never above the budget
 
 
 def test_retry_after_is_capped_and_read_as_a_date_too() -> None:
@@ -238,7 +257,7 @@ def test_a_server_that_allows_more_does_not_raise_the_budget() -> None:
     clock = FakeClock()
     lim = limiter(clock, reads=600)
     lim.observe("GET", 200, {"RateLimit-Policy": "100;w=1"})
-    assert lim.pace("reads") == pytest.approx(10)
+    assert lim.pace("reads") == pytest.approx(10 * MARGIN)
 
 
 def test_without_a_budget_the_server_headers_pace() -> None:
@@ -276,8 +295,8 @@ def test_a_long_hold_is_told_to_listeners_and_logged(caplog) -> None:
     lim.reserve("POST")
     lim.reserve("POST")
     assert len(holds) == 1 and holds[0].seconds >= HOLD_NOTICE
-    assert holds[0].why == "paced at 60/min" and holds[0].kind == "writes"
-    assert "rate limit (writes): waiting 1.0 s, paced at 60/min" in caplog.text
+    assert holds[0].why == "paced at 58/min" and holds[0].kind == "writes"  # 60, less MARGIN
+    assert "rate limit (writes): waiting 1.0 s, paced at 58/min" in caplog.text
     lim.observe("POST", 429, {"Retry-After": "5"})
     lim.reserve("POST")
     assert holds[-1].why == "paused by the server (429)"
@@ -293,7 +312,7 @@ def test_a_progress_bar_says_when_the_limiter_holds_it() -> None:
     try:
         lim.reserve("POST")
         lim.reserve("POST")
-        assert "held 1.0 s: paced at 60/min" in str(bar._bar)
+        assert "held 1.0 s: paced at 58/min" in str(bar._bar)
     finally:
         bar.close()
     lim.reserve("POST")  # a closed bar listens no more
@@ -315,7 +334,7 @@ def test_argil_budgets_apply_on_argils_host_only() -> None:
         reads_per_minute=120,
         writes_per_minute=None,
     )
-    assert mine.rate_limiter.pace("reads") == pytest.approx(2)
+    assert mine.rate_limiter.pace("reads") == pytest.approx(2 * MARGIN)
 
 
 def test_clients_can_share_one_limiter() -> None:

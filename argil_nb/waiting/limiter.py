@@ -7,7 +7,9 @@ worker; pacing to it costs nothing. So every request a client sends (its worker 
 answer is shown to :meth:`RateLimiter.observe`:
 
 * **Budget.** Reads (GET, HEAD) and writes (POST, DELETE, ...) are paced separately, each by a
-  token bucket (GCRA): ``burst`` requests at once, then one every ``60 / per_minute`` s.
+  token bucket (GCRA): ``burst`` requests at once, then one every ``60 / per_minute`` s, both
+  kept a little under what is given (:data:`MARGIN`, :data:`BURST_MARGIN`): a budget equal to
+  the server's limit would otherwise meet it whenever the network bunches two requests.
   Requests are served in the order they asked, so a panel and a batch sharing a client take
   turns. ``None`` means no budget of our own: only what the server says.
 * **Retry-After.** A 429 pauses every request of that kind, in every thread, until its
@@ -37,9 +39,11 @@ from .headers import parse_rate_limit, parse_retry_after
 __all__ = [
     "ARGIL_READS_PER_MINUTE",
     "ARGIL_WRITES_PER_MINUTE",
+    "BURST_MARGIN",
     "DECREASE",
     "HOLD_NOTICE",
     "INCREASE",
+    "MARGIN",
     "RECOVERY_SECONDS",
     "RETRY_AFTER_MAX",
     "Hold",
@@ -52,11 +56,15 @@ log = logging.getLogger("argil_nb")
 
 ARGIL_READS_PER_MINUTE = 600.0
 ARGIL_WRITES_PER_MINUTE = 60.0
+MARGIN = 0.97
+"""Our own budget is paced at this fraction of what it says..."""
+BURST_MARGIN = 0.9
+"""... and its burst at this fraction (at least 1)."""
 DECREASE = 0.7
 """A 429 lowers the pace to this fraction of what it was."""
 INCREASE = 0.1
 """... and each quiet period of RECOVERY_SECONDS raises it by this fraction of the budget."""
-RECOVERY_SECONDS = 10.0
+RECOVERY_SECONDS = 5.0
 DEFAULT_PAUSE = 1.0
 """Seconds a 429 without ``Retry-After`` pauses its kind."""
 RETRY_AFTER_MAX = 30  # urllib3 >= 2.6.3 caps Retry-After itself too (``retry_after_max``)
@@ -103,8 +111,11 @@ class _Lane:
 
     def __init__(self, kind: str, per_minute: float | None, burst: int | None) -> None:
         self.kind = kind
-        self.budget = per_minute / 60.0 if per_minute else None  # requests per second
-        self.burst = burst if burst is not None else max(1, round(self.budget or 1))
+        self.budget = per_minute / 60.0 * MARGIN if per_minute else None  # requests per second
+        given = (
+            burst if burst is not None else max(1, round(per_minute / 60.0 if per_minute else 1))
+        )
+        self.burst = max(1, math.floor(given * BURST_MARGIN))
         self.server_rate: float | None = None
         self.server_burst: float | None = None
         self.longest_reset = 0.0  # the window, when the server names none
@@ -218,7 +229,7 @@ class RateLimiter:
 
     def __repr__(self) -> str:
         def show(lane: _Lane) -> str:
-            return "None" if lane.budget is None else f"{lane.budget * 60:g}/min"
+            return "None" if lane.budget is None else f"{lane.budget * 60 / MARGIN:g}/min"
 
         reads, writes = self._lanes[READS], self._lanes[WRITES]
         return f"RateLimiter(reads={show(reads)}, writes={show(writes)})"
