@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 
 from ._checks import is_missing
+from ._view import AssetView, PanelView, Query, select
 from .errors import ArgilError
 from .frames import COLUMNS, STRING, assets_frame, ids_of, schema_frame
 from .listing import PendingFetcher
@@ -47,7 +48,10 @@ def _clean(record: dict[str, Any]) -> dict[str, Any]:
 
 
 class Tracker:
-    """The assets' latest rows, guarded by :attr:`lock` (hold it to read the attributes).
+    """The assets' latest rows and what happened to them, behind a lock of its own.
+
+    Readers get immutable values (:meth:`view`, :meth:`frame`, :meth:`history`), so the lock
+    never leaves this class.
 
     Parameters
     ----------
@@ -61,85 +65,101 @@ class Tracker:
     Attributes
     ----------
     ids
-        The asset ids, normalised, in the order given.
-    rows
-        id -> dict of the schema's fields (None where unknown).
-    fetch_errors
-        id -> why its last fetch failed, for ids whose last fetch failed.
-    took
-        id -> seconds from ``created_at`` to the poll that saw it finish.
-    backoff
-        The pause before the next poll; its ``steps`` count the polls that failed in a
-        row (0 after a poll that got any row).
-    error
-        ``(label, message)`` of the last failed poll, None after a good one.
-    last_change
-        Clock time of the last poll that changed any row.
+        The asset ids, normalised, in the order given (never changes).
     """
 
     def __init__(
         self, ids_or_frame: Any, clock: Callable[[], float], interval: float = 2.0
     ) -> None:
-        self.lock = threading.Lock()
-        self.ids = ids_of(ids_or_frame)
+        self._lock = threading.Lock()
+        self.ids: tuple[str, ...] = tuple(ids_of(ids_or_frame))
         self._clock = clock
         empty = dict.fromkeys(COLUMNS[1:])
-        self.rows: dict[str, dict[str, Any]] = {i: {"id": i, **empty} for i in self.ids}
+        # id -> the schema's fields (None where unknown)
+        self._rows: dict[str, dict[str, Any]] = {i: {"id": i, **empty} for i in self.ids}
         if isinstance(ids_or_frame, pd.DataFrame) and set(COLUMNS) <= set(ids_or_frame.columns):
             for record in ids_or_frame.to_dict("records"):
                 if not is_missing(record["id"]):
-                    self.rows[normalize_id(record["id"])] = _clean(record)
-        self.fetch_errors: dict[str, str] = {}
-        self.took: dict[str, float] = {}
-        self.backoff = Backoff(interval, PANEL_GROWTH, PANEL_MAX_BACKOFF, name="panel")
-        self.error: tuple[str, str] | None = None
-        self.last_change: float | None = None
+                    self._rows[normalize_id(record["id"])] = _clean(record)
+        self._fetch_errors: dict[str, str] = {}  # id -> why its last fetch failed
+        self._took: dict[str, float] = {}  # id -> seconds from created_at to seen finished
+        self._backoff = Backoff(interval, PANEL_GROWTH, PANEL_MAX_BACKOFF, name="panel")
+        self._error: tuple[str, str] | None = None  # the last poll's, when it failed whole
+        self._last_change: float | None = None
         self._history: list[tuple[str, Any, Any, float]] = []
         self._version = 0
         self._frame: tuple[int, pd.DataFrame] | None = None
         self._fetcher: PendingFetcher | None = None
 
-    # -- reads (lock held by the caller for the attributes; these take it themselves) -----
+    # -- reads: immutable values, taken under the lock -------------------------------------
 
-    def all_terminal(self) -> bool:
-        """True when every asset is READY or FAILED (call with the lock held)."""
-        return all(self.rows[i]["status"] in TERMINAL_STATUSES for i in self.ids)
+    def _all_terminal(self) -> bool:
+        return all(self._rows[i]["status"] in TERMINAL_STATUSES for i in self.ids)
 
-    def counts(self) -> Counter[Any]:
-        """Assets per status, None for unknown (call with the lock held)."""
-        return Counter(self.rows[i]["status"] for i in self.ids)
+    @property
+    def done(self) -> bool:
+        """True when every asset is READY or FAILED."""
+        with self._lock:
+            return self._all_terminal()
 
     @property
     def failures(self) -> int:
-        """Polls that failed in a row (call with the lock held)."""
-        return self.backoff.steps
+        """Polls that failed in a row (0 after a poll that got any row)."""
+        with self._lock:
+            return self._backoff.steps
 
-    def describe(self, watching: bool, interval: float) -> str:
-        """The state in words: done, watching, paused, or the last error (lock held)."""
-        if self.all_terminal():
-            return "done"
-        partial = len(self.fetch_errors)
-        note = f" ({partial} could not be fetched)" if partial else ""
-        if self.error is not None:
-            label, message = self.error
-            if watching:
-                return f"{label}, retrying in {self.backoff.delay:.0f} s: {message}"
-            return f"{label} (paused): {message}"
-        if watching:
-            return f"watching, every {interval:g} s{note}"
-        return f"paused{note}"
+    @property
+    def delay(self) -> float:
+        """Seconds before the next poll: the interval, longer while polls fail."""
+        with self._lock:
+            return self._backoff.delay
+
+    def view(self, query: Query) -> PanelView:
+        """What the panel shows for ``query``: one consistent, immutable snapshot."""
+        with self._lock:
+            rows = self._rows
+            chosen = select(self.ids, rows, query)
+            pages = max(1, -(-len(chosen) // query.page_size))
+            page = min(max(query.page, 0), pages - 1)
+            start = page * query.page_size
+            cards = tuple(
+                AssetView(
+                    id=i,
+                    name=rows[i]["name"],
+                    type=rows[i]["type"],
+                    status=rows[i]["status"],
+                    created_at=rows[i]["created_at"],
+                    thumbnail_url=rows[i]["thumbnail_url"],
+                    took=self._took.get(i),
+                    error=self._fetch_errors.get(i),
+                )
+                for i in chosen[start : start + query.page_size]
+            )
+            counts = Counter(rows[i]["status"] for i in self.ids)
+            return PanelView(
+                cards=cards,
+                page=page,
+                pages=pages,
+                total=len(self.ids),
+                counts=tuple(counts.items()),
+                finished=sum(counts[s] for s in TERMINAL_STATUSES),
+                error=self._error,
+                delay=self._backoff.delay,
+                unfetched=len(self._fetch_errors),
+                last_change=self._last_change,
+            )
 
     def frame(self) -> pd.DataFrame:
         """The current table, a fresh copy (built once per change)."""
-        with self.lock:
+        with self._lock:
             if self._frame is None or self._frame[0] != self._version:
-                columns = {c: [self.rows[i][c] for i in self.ids] for c in COLUMNS}
+                columns = {c: [self._rows[i][c] for i in self.ids] for c in COLUMNS}
                 self._frame = (self._version, schema_frame(columns))
             return self._frame[1].copy()
 
     def history(self) -> pd.DataFrame:
         """One row per transition: ``id``, ``from``, ``to`` (string), ``seen_at`` (UTC)."""
-        with self.lock:
+        with self._lock:
             rows = list(self._history)
         seen = pd.to_datetime(pd.Series([r[3] for r in rows], dtype="float64"), unit="s", utc=True)
         return pd.DataFrame(
@@ -158,8 +178,8 @@ class Tracker:
 
         Never raises for an API or network failure: that is recorded in :attr:`error`.
         """
-        with self.lock:
-            pending = [i for i in self.ids if self.rows[i]["status"] not in TERMINAL_STATUSES]
+        with self._lock:
+            pending = [i for i in self.ids if self._rows[i]["status"] not in TERMINAL_STATUSES]
         if not pending:
             return []
         if self._fetcher is None or self._fetcher.client is not client:
@@ -180,21 +200,21 @@ class Tracker:
         rows = {asset_id: _clean(r) for asset_id, r in zip(found, records, strict=True)}
         now = self._clock()
         transitions: list[Transition] = []
-        with self.lock:
-            self.backoff.reset()
-            self.error = None
+        with self._lock:
+            self._backoff.reset()
+            self._error = None
             for asset_id in pending:
                 if asset_id in failed:  # keep the last known row; the card says why
                     error = failed[asset_id]
-                    self.fetch_errors[asset_id] = f"{type(error).__name__}: {error}"
+                    self._fetch_errors[asset_id] = f"{type(error).__name__}: {error}"
                     continue
-                self.fetch_errors.pop(asset_id, None)
-                new, old = rows[asset_id], self.rows[asset_id]
+                self._fetch_errors.pop(asset_id, None)
+                new, old = rows[asset_id], self._rows[asset_id]
                 if new == old:
                     continue
-                self.rows[asset_id] = new
+                self._rows[asset_id] = new
                 self._version += 1
-                self.last_change = now
+                self._last_change = now
                 before, after = old["status"], new["status"]
                 if before is None or before == after:
                     continue  # a first sighting is a starting point, not a transition
@@ -203,10 +223,10 @@ class Tracker:
                 created = new["created_at"]
                 took = now - created.timestamp() if isinstance(created, datetime) else -1.0
                 if after in TERMINAL_STATUSES and took >= 0:
-                    self.took[asset_id] = took
+                    self._took[asset_id] = took
         return transitions
 
     def _fail(self, kind: str, message: str) -> None:
-        with self.lock:
-            self.backoff.grow(f"poll failed ({kind})")
-            self.error = (_ERROR_LABELS.get(kind, "refresh failed"), f"{kind}: {message}"[:300])
+        with self._lock:
+            self._backoff.grow(f"poll failed ({kind})")
+            self._error = (_ERROR_LABELS.get(kind, "refresh failed"), f"{kind}: {message}"[:300])

@@ -7,9 +7,13 @@ nothing changed sends no message to the front end, and one in which k visible as
 changed sends O(k). That is also why the header shows the time of the last *change*, not of
 the last check, which would cost one message per refresh.
 
-Threads: the loop only sets widget values (it never prints nor calls ``display``). The data
-is guarded by the tracker's lock, refreshes are serialised by a second lock and widget
-writes by a third. ``on_change`` callbacks run on the refreshing thread, outside every lock.
+The walk from data to screen goes one way: the tracker hands out an immutable
+``_view.PanelView`` (taken under its own lock, which never leaves ``_tracker``), ``_cards``
+turns it into HTML, and this module assigns the HTML to the widgets (``_slots``).
+
+Threads: the loop only sets widget values (it never prints nor calls ``display``). Refreshes
+are serialised by one lock and widget writes by another. ``on_change`` callbacks run on the
+refreshing thread, outside every lock.
 """
 
 from __future__ import annotations
@@ -26,18 +30,20 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
-from ._cards import Card, InlineThumbnails, card_html, close_widgets, counts_html, set_trait
+from ._cards import card_html, counts_html, state_text
 from ._checks import check_int, check_number, invalid
+from ._slots import Slot, close_widgets, set_trait
+from ._thumbs import InlineThumbnails
 from ._ticker import JOIN_TIMEOUT, Ticker
 from ._tracker import Tracker, Transition
+from ._view import STATUS_FILTERS, AssetView, Query
 from .csvio import to_csv
-from .models import FAILED, PROCESSING, READY, TERMINAL_STATUSES, AssetSource
+from .models import READY, AssetSource
 
 __all__ = ["STATUS_FILTERS", "StatusPanel"]
 
 log = logging.getLogger("argil_nb")
 
-STATUS_FILTERS = ("all", PROCESSING, READY, FAILED)
 REFRESH_WAIT = 120.0
 """Seconds a refresh waits for one already running before giving up."""
 
@@ -98,6 +104,7 @@ class StatusPanel(widgets.VBox):
         self.export_path = os.fspath(export_path)
         self._refresh_lock = threading.Lock()  # one poll at a time
         self._render_lock = threading.Lock()  # one writer of widget values at a time
+        self._callback_lock = threading.Lock()
         self._callbacks: list[Callback] = []
         self._watching = False
         self._closed = False
@@ -131,10 +138,10 @@ class StatusPanel(widgets.VBox):
         self.filter_dropdown.observe(self._filter_changed, names="value")
         self.export_button = button("export CSV", self._export_clicked, "download")
         self.export_label = widgets.Label(value=f"to {self.export_path}")
-        self._cards = [Card(self._thumbs is not None) for _ in range(self.page_size)]
-        self.cards = [card.html for card in self._cards]
+        self._slots = [Slot(self._thumbs is not None) for _ in range(self.page_size)]
+        self.cards = [slot.html for slot in self._slots]
         grid = widgets.GridBox(
-            [card.widget for card in self._cards],
+            [slot.widget for slot in self._slots],
             layout=widgets.Layout(
                 grid_template_columns="repeat(auto-fill, minmax(300px, 1fr))", grid_gap="6px"
             ),
@@ -153,7 +160,7 @@ class StatusPanel(widgets.VBox):
         ]
         super().__init__(rows)
         self._owned = [w for row in rows for w in (row, *row.children)]
-        self._owned += [w for card in self._cards for w in card.widgets()]
+        self._owned += [w for slot in self._slots for w in slot.widgets()]
 
     # -- public API --------------------------------------------------------------------------
 
@@ -174,8 +181,7 @@ class StatusPanel(widgets.VBox):
     @property
     def done(self) -> bool:
         """True once every asset is READY or FAILED."""
-        with self._data.lock:
-            return self._data.all_terminal()
+        return self._data.done
 
     @property
     def running(self) -> bool:
@@ -189,7 +195,7 @@ class StatusPanel(widgets.VBox):
         :meth:`refresh`); an exception it raises is logged and does not stop the panel.
         Returns the callback, so that this works as a decorator.
         """
-        with self._data.lock:
+        with self._callback_lock:
             if remove:
                 self._callbacks = [c for c in self._callbacks if c is not callback]
             else:
@@ -265,13 +271,12 @@ class StatusPanel(widgets.VBox):
             self._watching = False
             self._render()
             return None
-        with self._data.lock:
-            return self._data.backoff.delay
+        return self._data.delay
 
     def _notify(self, transitions: list[Transition]) -> None:
         if not transitions:
             return
-        with self._data.lock:
+        with self._callback_lock:
             callbacks = list(self._callbacks)
         for asset_id, before, after in transitions:
             for callback in callbacks:
@@ -282,75 +287,55 @@ class StatusPanel(widgets.VBox):
 
     # -- widgets -----------------------------------------------------------------------------
 
-    def _card_value(self, asset_id: str) -> tuple[str, widgets.Image | None]:
-        """A card's HTML and inline image (data lock held)."""
-        row = self._data.rows[asset_id]
-        image = None
-        if self._thumbs is not None and row["status"] == READY:
-            image = self._thumbs.get(row["thumbnail_url"])
-        html = card_html(
-            row,
-            took=self._data.took.get(asset_id),
-            error=self._data.fetch_errors.get(asset_id),
-            with_thumbnail=image is None,
-        )
-        return html, image
+    def _query(self) -> Query:
+        return Query(status=self.filter_dropdown.value, page=self._page, page_size=self.page_size)
 
-    def _page_ids(self) -> tuple[list[str], int]:
-        """The ids on the current page and the number of pages (data lock held)."""
-        wanted, rows = self.filter_dropdown.value, self._data.rows
-        ids = self._data.ids
-        visible = ids if wanted == "all" else [i for i in ids if rows[i]["status"] == wanted]
-        pages = max(1, -(-len(visible) // self.page_size))
-        self._page = min(self._page, pages - 1)
-        start = self._page * self.page_size
-        return visible[start : start + self.page_size], pages
+    def _card_value(self, asset: AssetView) -> tuple[str, widgets.Image | None]:
+        """A card's HTML and inline image."""
+        image = None
+        if self._thumbs is not None and asset.status == READY:
+            image = self._thumbs.get(asset.thumbnail_url)
+        return card_html(asset, with_thumbnail=image is None), image
 
     def _render(self) -> None:
         """Bring every widget in line with the data, assigning only what differs."""
         if self._closed:
             return
-        data = self._data
         with self._render_lock:
             if self._closed:  # closed while this thread waited for the lock
                 return
             if self._thumbs is not None:
-                with data.lock:
-                    page_ids, _ = self._page_ids()
-                    rows = [data.rows[i] for i in page_ids]
-                    urls = [r["thumbnail_url"] for r in rows if r["status"] == READY]
-                self._thumbs.ensure(urls)  # network, so outside the data lock
-            with data.lock:
-                page_ids, pages = self._page_ids()
-                counts = data.counts()
-                values = [self._card_value(i) for i in page_ids]
-                state = data.describe(self._watching, self.interval)
-                last_change = data.last_change
-            total = len(data.ids)
-            finished = sum(counts[s] for s in TERMINAL_STATUSES)
-            set_trait(self.counts_html, "value", counts_html(counts))
+                cards = self._data.view(self._query()).cards
+                # network, so before the view that is rendered
+                self._thumbs.ensure(c.thumbnail_url for c in cards if c.status == READY)
+            view = self._data.view(self._query())
+            self._page = view.page
+            finished, total = view.finished, view.total
+            set_trait(self.counts_html, "value", counts_html(view.counts))
             set_trait(self.progress_bar, "value", finished)
-            set_trait(self.progress_bar, "bar_style", "success" if finished == total else "")
+            set_trait(self.progress_bar, "bar_style", "success" if view.final else "")
             set_trait(self.progress_text, "value", f"{finished}/{total} finished")
+            state = state_text(view, self._watching, self.interval)
             set_trait(self.state_label, "value", state)
-            if last_change is not None:
-                when = datetime.fromtimestamp(last_change, UTC).strftime("%H:%M:%S")
+            if view.last_change is not None:
+                when = datetime.fromtimestamp(view.last_change, UTC).strftime("%H:%M:%S")
                 set_trait(self.change_label, "value", f"· last change {when} UTC")
-            finished_all = state == "done"
+            finished_all = view.final
             label = "finished" if finished_all else "pause" if self._watching else "resume"
             icon = "check" if finished_all else "pause" if self._watching else "play"
             set_trait(self.pause_button, "description", label)
             set_trait(self.pause_button, "icon", icon)
             set_trait(self.pause_button, "disabled", finished_all)
-            for index, card in enumerate(self._cards):
-                if index < len(values):
-                    card.show(*values[index])
+            for index, slot in enumerate(self._slots):
+                if index < len(view.cards):
+                    slot.show(*self._card_value(view.cards[index]))
                 else:
-                    card.show(None)
+                    slot.show(None)
+            pages = view.pages
             set_trait(self._pager.layout, "display", "none" if pages == 1 else "flex")
-            set_trait(self.page_label, "value", f"page {self._page + 1} of {pages}")
-            set_trait(self.prev_button, "disabled", self._page == 0)
-            set_trait(self.next_button, "disabled", self._page >= pages - 1)
+            set_trait(self.page_label, "value", f"page {view.page + 1} of {pages}")
+            set_trait(self.prev_button, "disabled", view.page == 0)
+            set_trait(self.next_button, "disabled", view.page >= pages - 1)
 
     def _toggle(self) -> None:
         if self._watching:

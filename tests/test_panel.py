@@ -422,7 +422,7 @@ def test_inline_thumbnails_fetched_once_without_the_key(
     assert len(_ThumbnailHost.seen) == 1
     assert all("x-api-key" not in h for h in _ThumbnailHost.seen)
     assert box.api_key not in str(_ThumbnailHost.seen)
-    for card in panel._cards:
+    for card in panel._slots:
         if card.widget.layout.display != "none":
             (image,) = card.thumb.children
             assert bytes(image.value).startswith(b"\x89PNG") and image.format == "png"

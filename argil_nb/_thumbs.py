@@ -1,0 +1,111 @@
+"""Thumbnails fetched by the kernel, for front ends that cannot reach the thumbnail host.
+
+:class:`InlineThumbnails` holds the panel's READY thumbnails as ``widgets.Image``, fetched
+once per URL. Fetches use a plain session of their own, never the client's, so the API key
+header cannot travel to a thumbnail host.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+
+import ipywidgets as widgets
+import requests
+
+from ._cards import THUMB_SIZE
+from ._html import is_web_url
+from ._slots import close_widgets
+
+__all__ = ["MAX_THUMBNAIL_BYTES", "THUMBNAIL_TIMEOUT", "InlineThumbnails", "fetch"]
+
+log = logging.getLogger("argil_nb")
+
+MAX_THUMBNAIL_BYTES = 2_000_000
+THUMBNAIL_TIMEOUT = (3.05, 10.0)
+IMAGE_FORMATS = {
+    "image/png": "png",
+    "image/jpeg": "jpeg",
+    "image/gif": "gif",
+    "image/webp": "webp",
+}
+
+
+def fetch(session: requests.Session, url: str) -> tuple[bytes, str] | None:
+    """The image at ``url`` and its format (``png``...), or None when it is not one."""
+    try:
+        with session.get(url, timeout=THUMBNAIL_TIMEOUT, stream=True) as response:
+            ctype = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+            fmt = IMAGE_FORMATS.get(ctype)
+            if response.status_code != 200 or fmt is None:
+                log.debug("thumbnail %s: HTTP %s, %s", url, response.status_code, ctype)
+                return None
+            data = response.raw.read(MAX_THUMBNAIL_BYTES + 1, decode_content=True)
+    except (requests.RequestException, OSError) as exc:
+        log.debug("thumbnail %s: %s", url, type(exc).__name__)
+        return None
+    return (data, fmt) if 0 < len(data) <= MAX_THUMBNAIL_BYTES else None
+
+
+class InlineThumbnails:
+    """READY thumbnails fetched once per URL, each held in one ``widgets.Image``.
+
+    The bytes reach the front end once, when the image widget opens; cards then only point
+    at it.
+
+    Parameters
+    ----------
+    session
+        Sends the GETs; a fresh ``requests.Session`` by default.
+    """
+
+    def __init__(self, session: requests.Session | None = None) -> None:
+        self._session = session if session is not None else requests.Session()
+        self._images: dict[str, widgets.Image | None] = {}
+        self._lock = threading.Lock()
+
+    def get(self, url: object) -> widgets.Image | None:
+        """The image widget for ``url``, when fetched successfully."""
+        with self._lock:
+            return self._images.get(url) if isinstance(url, str) else None
+
+    def ensure(self, urls: Iterable[object]) -> None:
+        """Fetch, a few at a time, every http(s) URL not tried before (failures included)."""
+        with self._lock:
+            todo = [
+                u
+                for u in dict.fromkeys(urls)
+                if isinstance(u, str) and is_web_url(u) and u not in self._images
+            ]
+        if not todo:
+            return
+        with ThreadPoolExecutor(min(4, len(todo)), thread_name_prefix="argil-thumbs") as pool:
+            fetched = list(pool.map(lambda url: fetch(self._session, url), todo))
+        with self._lock:
+            for url, found in zip(todo, fetched, strict=True):
+                if found is None:
+                    self._images.setdefault(url, None)
+                elif url not in self._images:
+                    data, fmt = found
+                    self._images[url] = widgets.Image(
+                        value=data,
+                        format=fmt,
+                        layout=widgets.Layout(
+                            width=f"{THUMB_SIZE}px",
+                            height=f"{THUMB_SIZE * 9 // 16}px",
+                            object_fit="cover",
+                        ),
+                    )
+
+    def __len__(self) -> int:
+        with self._lock:
+            return sum(1 for image in self._images.values() if image is not None)
+
+    def close(self) -> None:
+        """Close every image widget and the session."""
+        with self._lock:
+            images, self._images = list(self._images.values()), {}
+        close_widgets(image for image in images if image is not None)
+        self._session.close()
