@@ -1,39 +1,49 @@
-"""The status panel's HTML, from the tracker's immutable views: cards, header, state.
+"""The HTML of one asset in the status panel: a card (grid view) or a row (list view).
 
-Pure: no widget, no HTTP, no lock. Every piece of user data goes through ``argil_nb._html``
-(escaped; only http(s) URLs become image sources). A card's HTML holds no time that moves on
-its own, so it only changes when its asset does, and the panel can skip assigning an
-unchanged value.
+Pure: no widget, no HTTP, no lock; input is the tracker's immutable ``AssetView``. Every
+piece of user data goes through ``argil_nb._html`` (escaped; only http(s) URLs become image
+sources). The HTML holds no time that moves on its own, so a card's string only changes when
+its asset does, and the panel can skip assigning an unchanged value.
+
+Both shapes have a fixed size whatever the name, status or theme: every line is one line
+(``nowrap``, ellipsis, the full text on hover), so the grid never jumps.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any
 
-from ._html import STATUS_COLOURS, badge, esc, thumbnail
-from ._view import AssetView, PanelView
-from .models import PROCESSING, STATUSES
+from ._html import FONT, MUTED, TEXT, WARNING, accent, badge, clip, esc, thumbnail
+from ._view import NOT_FOUND, AssetView, Timing
+from .models import PROCESSING
 
 __all__ = [
+    "CARD_HEIGHT",
+    "CARD_MIN_WIDTH",
+    "ROW_HEIGHT",
     "THUMB_SIZE",
     "card_html",
-    "counts_html",
     "format_duration",
-    "state_text",
+    "note",
+    "row_html",
+    "timing_text",
 ]
 
 THUMB_SIZE = 96
-"""Thumbnail width in pixels (height 9/16 of it)."""
-_CARD_STYLE = (
-    # JupyterLab theme variables, with light fallbacks, so cards read well in dark themes too.
-    "display:flex;gap:8px;align-items:center;padding:6px;"
-    "border:1px solid var(--jp-border-color2,#e5e7eb);border-radius:6px;"
-    "font-family:var(--jp-ui-font-family,sans-serif);font-size:12px;line-height:1.4;"
-    "color:var(--jp-ui-font-color1,#111827);overflow:hidden"
+"""Thumbnail width in pixels on a card (height 9/16 of it)."""
+ROW_THUMB = 48
+CARD_HEIGHT = 84
+"""Pixels: four lines of 17 px, padding and border."""
+CARD_MIN_WIDTH = 300
+ROW_HEIGHT = 34
+NAME_TITLE = 1000
+"""Characters of a name shown on hover (the card shows what fits)."""
+_LINE = "white-space:nowrap;overflow:hidden;text-overflow:ellipsis"
+_BOX = (
+    "box-sizing:border-box;width:100%;overflow:hidden;"
+    "border:1px solid var(--jp-border-color2,#d1d5db);border-radius:6px;"
+    f"{FONT};font-size:12px;line-height:17px;color:{TEXT}"
 )
-_MUTED = "color:var(--jp-ui-font-color2,#6b7280)"
 
 
 def format_duration(seconds: float) -> str:
@@ -46,14 +56,59 @@ def format_duration(seconds: float) -> str:
     return f"{whole // 3600} h {whole % 3600 // 60:02d} min"
 
 
+def timing_text(took: Timing) -> tuple[str, str]:
+    """A processing time in words, honest about its precision, and the bounds spelled out.
+
+    ``~12 s`` when the bounds are close (:attr:`Timing.tight`), else ``≤ 55 s``.
+    """
+    upper = format_duration(took.upper)
+    if took.lower is None:
+        return f"≤ {upper}", f"finished at most {upper} after upload (not checked before)"
+    lower = format_duration(took.lower)
+    title = f"finished between {lower} and {upper} after upload"
+    return (f"~{upper}" if took.tight else f"≤ {upper}"), title
+
+
 def _created_text(value: object) -> str:
     if isinstance(value, datetime):
         return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
     return ""
 
 
-def card_html(asset: AssetView, *, with_thumbnail: bool = True) -> str:
-    """One asset's card.
+def note(asset: AssetView) -> tuple[str, str, bool]:
+    """The card's last line: ``(text, hover text, is_a_problem)``; text may be empty."""
+    if asset.status == NOT_FOUND:
+        if asset.seen:
+            return "deleted: the API answers 404", "", False
+        return "not found: a wrong id, or another account's?", "", True
+    if asset.error is not None:
+        prefix = "not fetched yet" if asset.status is None else "not refreshed"
+        return f"{prefix}: {asset.error}", asset.error, True
+    if asset.took is not None and asset.status != PROCESSING:
+        text, title = timing_text(asset.took)
+        return f"processed in {text}", title, False
+    return "", "", False
+
+
+def _note_html(asset: AssetView, limit: int) -> str:
+    text, title, problem = note(asset)
+    colour = WARNING if problem else MUTED
+    hover = f' title="{clip(title, 500)}"' if title else ""
+    # clip() cuts before escaping: an entity is never split.
+    return (
+        f'<div class="argil-note" style="{_LINE};color:{colour}"{hover}>'
+        f"{clip(text, limit) or '&nbsp;'}</div>"
+    )
+
+
+def _name_html(asset: AssetView) -> str:
+    name = clip(asset.name) or "<i>unnamed</i>"
+    title = clip(asset.name, NAME_TITLE) or clip(asset.id)
+    return f'<div class="argil-name" style="{_LINE};font-weight:600" title="{title}">{name}</div>'
+
+
+def card_html(asset: AssetView, *, with_thumbnail: bool = True, inline: str | None = None) -> str:
+    """One asset's card: thumbnail, name, status and type, id and creation time, a note.
 
     Parameters
     ----------
@@ -61,64 +116,48 @@ def card_html(asset: AssetView, *, with_thumbnail: bool = True) -> str:
         The asset as the tracker last saw it.
     with_thumbnail
         False when the thumbnail is shown by an image widget beside the card.
+    inline
+        A ``data:`` URI of the thumbnail, used instead of its URL (saved snapshots).
     """
-    status, took, error = asset.status, asset.took, asset.error
-    name = esc(asset.name)
-    asset_id = esc(asset.id)
-    short = esc(asset.id[:8])
-    kind = esc(asset.type)
     created = _created_text(asset.created_at)
-    if took is not None and status != PROCESSING:
-        timing = f"processed in ~{format_duration(took)}"
-    else:
-        timing = ""
-    edge = STATUS_COLOURS.get(str(status), ("#9ca3af", ""))[0]
-    parts = [
-        # A status-coloured left edge: a full page of cards scans at a glance.
-        f'<div class="argil-card" style="{_CARD_STYLE};border-left:3px solid {edge}">',
-        thumbnail(asset.thumbnail_url, status, size=THUMB_SIZE) if with_thumbnail else "",
-        '<div style="min-width:0;overflow:hidden">',
-        f'<div style="font-weight:600;white-space:nowrap;overflow:hidden;'
-        f'text-overflow:ellipsis" title="{name}">{name or "<i>unnamed</i>"}</div>',
-        f'<div>{badge(status)} <span style="{_MUTED}">{kind}</span></div>',
-        f'<div style="{_MUTED}"><code title="{asset_id}">{short}</code>'
-        + (f" · {esc(created)}" if created else "")
-        + "</div>",
-        f'<div style="{_MUTED}">{esc(timing)}</div>' if timing else "",
-        f'<div style="color:#991b1b" title="{esc(error)}">not refreshed: {esc(error)[:120]}</div>'
-        if error
-        else "",
-        "</div></div>",
-    ]
-    return "".join(parts)
-
-
-def counts_html(pairs: Iterable[tuple[Any, int]]) -> str:
-    """Status badges with their counts, known statuses first, then any others."""
-    counts = dict(pairs)
-    order = [s for s in STATUSES if counts.get(s)]
-    order += sorted((s for s in counts if s not in STATUSES and counts[s]), key=str)
-    if not order:
-        return '<span style="color:#6b7280;font-family:sans-serif;font-size:12px">no assets</span>'
-    pieces = [f"{badge(s if s is not None else 'unknown')}&nbsp;<b>{counts[s]}</b>" for s in order]
-    return (
-        '<span style="font-family:sans-serif;font-size:12px">'
-        + " &nbsp; ".join(pieces)
-        + ("</span>")
+    picture = thumbnail(
+        asset.thumbnail_url, asset.status, THUMB_SIZE, inline=inline, alt=asset.name or ""
+    )
+    edge = accent(asset.status)
+    return "".join(
+        [
+            # A status-coloured left edge: a full page of cards scans at a glance.
+            f'<div class="argil-card" style="{_BOX};display:flex;gap:8px;align-items:center;'
+            f'height:{CARD_HEIGHT}px;padding:6px 8px;border-left:4px solid {edge}">',
+            picture if with_thumbnail else "",
+            # width 0 and grow: the text never widens the card (its min-content stays small),
+            # so a long name is cut with an ellipsis instead of pushing the card out.
+            '<div style="flex:1 1 0;width:0;min-width:0">',
+            _name_html(asset),
+            f'<div style="{_LINE}">{badge(asset.status)} '
+            f'<span style="color:{MUTED}">{esc(asset.type)}</span></div>',
+            f'<div style="{_LINE};color:{MUTED}"><code title="{esc(asset.id)}">'
+            f"{esc(asset.id[:8])}</code>"
+            + (f' · <span style="white-space:nowrap">{esc(created)}</span>' if created else "")
+            + "</div>",
+            _note_html(asset, 160),
+            "</div></div>",
+        ]
     )
 
 
-def state_text(view: PanelView, watching: bool, interval: float) -> str:
-    """The state in words: done, watching, paused, or the last error."""
-    if view.final:
-        return "done"
-    partial = view.unfetched
-    note = f" ({partial} could not be fetched)" if partial else ""
-    if view.error is not None:
-        label, message = view.error
-        if watching:
-            return f"{label}, retrying in {view.delay:.0f} s: {message}"
-        return f"{label} (paused): {message}"
-    if watching:
-        return f"watching, every {interval:g} s{note}"
-    return f"paused{note}"
+def row_html(asset: AssetView, *, inline: str | None = None) -> str:
+    """One asset on one line (list view): thumbnail, name, status, creation time, note."""
+    created = _created_text(asset.created_at)
+    picture = thumbnail(
+        asset.thumbnail_url, asset.status, ROW_THUMB, inline=inline, alt=asset.name or ""
+    )
+    return (
+        f'<div class="argil-card argil-row" style="{_BOX};display:grid;'
+        f"grid-template-columns:{ROW_THUMB}px minmax(0,2fr) 96px 150px minmax(0,1fr);"
+        f"gap:8px;align-items:center;height:{ROW_HEIGHT}px;padding:2px 8px;"
+        f'border-left:4px solid {accent(asset.status)}">'
+        f"{picture}{_name_html(asset)}<div>{badge(asset.status)}</div>"
+        f'<div style="{_LINE};color:{MUTED}" title="{esc(asset.id)}">{esc(created)}</div>'
+        f"{_note_html(asset, 120)}</div>"
+    )

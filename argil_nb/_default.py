@@ -11,6 +11,7 @@ import os
 import threading
 from typing import Any
 
+from ._inline import trust_origin
 from .client import Client
 from .errors import InvalidArgument
 
@@ -49,6 +50,7 @@ def connect(
     """
     if kwargs.get("api_key") or os.environ.get("ARGIL_API_KEY"):
         made = Client(**kwargs)
+        trust_origin(made.base_url)  # an API on this machine: embed its thumbnails
         _adopt(made)
         return made
     if not sandbox:
@@ -66,6 +68,7 @@ def connect(
         box.stop()  # a bad client option must not leave a server running
         raise
     _sandboxes.append(box)  # kept alive for the process's life
+    trust_origin(box.url)  # saved outputs embed its thumbnails: they die with it
     note = "" if _adopt(client) else " (not the default client: an.use(client) makes it so)"
     print(f"argil_nb: no ARGIL_API_KEY set, using an offline sandbox at {box.base_url}{note}")
     return client

@@ -1,22 +1,61 @@
 """Small HTML pieces shared by ``Asset._repr_html_``, ``show()`` and the panel.
 
 Every piece of user data goes through :func:`html.escape`; a URL is used as an image source
-only when it is http(s), so ``javascript:`` or ``data:`` payloads never render.
+only when it is http(s) (or a ``data:image`` URI we made ourselves from fetched bytes), so
+``javascript:`` or ``data:`` payloads from the data never render.
+
+Colours come from JupyterLab's theme variables with fallbacks for other front ends: text in
+the theme's font colours, a status shown by an accent (a border, a dot) and a faint tint of
+it, so the same markup reads well in light and dark themes.
 """
 
 from __future__ import annotations
 
 import html
+import ipaddress
 from urllib.parse import urlsplit
 
 from ._checks import is_missing
 
-STATUS_COLOURS = {
-    "PROCESSING": ("#92400e", "#fef3c7"),
-    "READY": ("#065f46", "#d1fae5"),
-    "FAILED": ("#991b1b", "#fee2e2"),
+__all__ = [
+    "FONT",
+    "MAX_TEXT",
+    "MUTED",
+    "TEXT",
+    "WARNING",
+    "accent",
+    "badge",
+    "clip",
+    "esc",
+    "is_loopback_url",
+    "is_web_url",
+    "thumbnail",
+    "tint",
+]
+
+_ACCENTS = {
+    "PROCESSING": "var(--jp-warn-color1,#d97706)",
+    "READY": "var(--jp-success-color1,#15803d)",
+    "FAILED": "var(--jp-error-color1,#b91c1c)",
+    "NOT_FOUND": "var(--jp-layout-color4,#6b7280)",
 }
-_UNKNOWN_COLOURS = ("#374151", "#e5e7eb")
+_UNKNOWN_ACCENT = "var(--jp-border-color0,#9ca3af)"
+_LABELS = {"NOT_FOUND": "NOT FOUND"}
+TEXT = "var(--jp-ui-font-color1,#1f2937)"
+MUTED = "var(--jp-ui-font-color2,#4b5563)"
+WARNING = "var(--jp-error-color1,#b91c1c)"
+"""Text that reports a problem: readable on both themes' backgrounds (4.5:1 or more)."""
+FONT = "font-family:var(--jp-ui-font-family,system-ui,sans-serif)"
+
+
+def accent(status: object) -> str:
+    """The CSS colour that stands for ``status`` (grey for an unknown one)."""
+    return _ACCENTS.get(str(status), _UNKNOWN_ACCENT)
+
+
+def tint(status: object, percent: int = 16) -> str:
+    """A faint, see-through wash of the status colour: a background for either theme."""
+    return f"color-mix(in srgb,{accent(status)} {percent}%,transparent)"
 
 
 def is_web_url(value: object) -> bool:
@@ -30,6 +69,23 @@ def is_web_url(value: object) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
+def is_loopback_url(value: object) -> bool:
+    """True for an http(s) URL on this machine (localhost, 127.0.0.0/8, ::1).
+
+    Such a thumbnail only shows in a browser on the same machine, and only while its server
+    runs (a sandbox): saved outputs embed it instead.
+    """
+    if not is_web_url(value):
+        return False
+    host = (urlsplit(str(value).strip()).hostname or "").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def esc(value: object) -> str:
     """Escape any value for HTML text or a quoted attribute; NA and None become ''."""
     return "" if is_missing(value) else html.escape(str(value), quote=True)
@@ -40,7 +96,10 @@ MAX_TEXT = 200
 
 
 def clip(value: object, limit: int = MAX_TEXT) -> str:
-    """:func:`esc` of the value's text cut to ``limit`` characters, then an ellipsis."""
+    """:func:`esc` of the value's text cut to ``limit`` characters, then an ellipsis.
+
+    The cut comes before the escaping, so it never splits an entity.
+    """
     if is_missing(value):
         return ""
     text = str(value)
@@ -48,24 +107,49 @@ def clip(value: object, limit: int = MAX_TEXT) -> str:
 
 
 def badge(status: object) -> str:
-    """A coloured pill for a status; an unknown status gets a grey one, text escaped."""
-    text = clip(status) or "?"
-    fg, bg = STATUS_COLOURS.get(str(status), _UNKNOWN_COLOURS)
+    """A pill for a status: its colour as a border and a faint wash, its text escaped."""
+    text = clip(_LABELS.get(str(status), status), 40) or "?"
     return (
-        f'<span class="argil-badge" style="display:inline-block;padding:1px 8px;'
-        f'border-radius:9px;font-size:11px;font-weight:600;color:{fg};background:{bg}">'
-        f"{text}</span>"
+        f'<span class="argil-badge" style="display:inline-block;padding:0 7px;'
+        f"border-radius:9px;font-size:11px;font-weight:600;line-height:15px;"
+        f"white-space:nowrap;color:{TEXT};background:{tint(status)};"
+        f'border:1px solid {accent(status)}">{text}</span>'
     )
 
 
-def thumbnail(url: object, status: object, size: int = 64) -> str:
-    """An ``<img>`` for a web thumbnail URL, else a placeholder box naming the status."""
-    style = f"width:{size}px;height:{size * 9 // 16}px;object-fit:cover;border-radius:4px"
+def thumbnail(
+    url: object, status: object, size: int = 64, *, inline: str | None = None, alt: str = ""
+) -> str:
+    """An ``<img>`` for a web thumbnail URL, else a placeholder box naming the status.
+
+    Parameters
+    ----------
+    url
+        The thumbnail URL (only http(s) ones become images).
+    status
+        Named by the placeholder.
+    size
+        Width in pixels (height 9/16 of it); the box never shrinks.
+    inline
+        A ``data:image/...`` URI of the same picture, used instead of ``url`` (made by
+        argil_nb from fetched bytes, never taken from the data).
+    alt
+        The image's text alternative (escaped here).
+    """
+    style = (
+        f"display:block;flex:0 0 auto;width:{size}px;height:{size * 9 // 16}px;"
+        "object-fit:cover;border-radius:4px"
+    )
+    label = f"thumbnail of {alt}" if alt else "thumbnail"
+    if inline is not None and inline.startswith("data:image/"):
+        return f'<img src="{esc(inline)}" alt="{clip(label, 120)}" style="{style}">'
     if is_web_url(url):
-        return f'<img src="{esc(url)}" alt="thumbnail" loading="lazy" style="{style}">'
-    label = "failed" if status == "FAILED" else "processing" if status == "PROCESSING" else "none"
-    fg, bg = STATUS_COLOURS.get(str(status), _UNKNOWN_COLOURS)
+        return f'<img src="{esc(url)}" alt="{clip(label, 120)}" loading="lazy" style="{style}">'
+    names = {"FAILED": "failed", "PROCESSING": "processing", "NOT_FOUND": "not found"}
+    text = names.get(str(status), "none")
     return (
-        f'<div class="argil-thumb-placeholder" style="{style};display:flex;align-items:center;'
-        f'justify-content:center;font-size:10px;color:{fg};background:{bg}">{label}</div>'
+        f'<div class="argil-thumb-placeholder" style="{style};box-sizing:border-box;'
+        f"display:flex;align-items:center;justify-content:center;font-size:10px;"
+        f'color:{TEXT};background:{tint(status, 14)};border:1px dashed {accent(status)}">'
+        f"{text}</div>"
     )

@@ -1,13 +1,9 @@
-"""Thumbnails fetched by the kernel, for front ends that cannot reach the thumbnail host.
-
-:class:`InlineThumbnails` holds the panel's READY thumbnails as ``widgets.Image``, fetched
-once per URL. Fetches use a plain session of their own, never the client's, so the API key
-header cannot travel to a thumbnail host.
+"""The panel's ``inline_thumbnails=True`` option: READY thumbnails fetched by the kernel and
+sent as image widgets, for front ends that cannot reach the thumbnail host.
 """
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -17,36 +13,10 @@ import requests
 
 from ._cards import THUMB_SIZE
 from ._html import is_web_url
+from ._inline import fetch
 from ._slots import close_widgets
 
-__all__ = ["MAX_THUMBNAIL_BYTES", "THUMBNAIL_TIMEOUT", "InlineThumbnails", "fetch"]
-
-log = logging.getLogger("argil_nb")
-
-MAX_THUMBNAIL_BYTES = 2_000_000
-THUMBNAIL_TIMEOUT = (3.05, 10.0)
-IMAGE_FORMATS = {
-    "image/png": "png",
-    "image/jpeg": "jpeg",
-    "image/gif": "gif",
-    "image/webp": "webp",
-}
-
-
-def fetch(session: requests.Session, url: str) -> tuple[bytes, str] | None:
-    """The image at ``url`` and its format (``png``...), or None when it is not one."""
-    try:
-        with session.get(url, timeout=THUMBNAIL_TIMEOUT, stream=True) as response:
-            ctype = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
-            fmt = IMAGE_FORMATS.get(ctype)
-            if response.status_code != 200 or fmt is None:
-                log.debug("thumbnail %s: HTTP %s, %s", url, response.status_code, ctype)
-                return None
-            data = response.raw.read(MAX_THUMBNAIL_BYTES + 1, decode_content=True)
-    except (requests.RequestException, OSError) as exc:
-        log.debug("thumbnail %s: %s", url, type(exc).__name__)
-        return None
-    return (data, fmt) if 0 < len(data) <= MAX_THUMBNAIL_BYTES else None
+__all__ = ["InlineThumbnails"]
 
 
 class InlineThumbnails:
