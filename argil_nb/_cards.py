@@ -134,12 +134,11 @@ def card_html(asset: AssetView, *, with_thumbnail: bool = True, inline: str | No
             # so a long name is cut with an ellipsis instead of pushing the card out.
             '<div style="flex:1 1 0;width:0;min-width:0">',
             _name_html(asset),
-            f'<div style="{_LINE}">{badge(asset.status)} '
-            f'<span style="color:{MUTED}">{esc(asset.type)}</span></div>',
-            f'<div style="{_LINE};color:{MUTED}"><code title="{esc(asset.id)}">'
-            f"{esc(asset.id[:8])}</code>"
-            + (f' · <span style="white-space:nowrap">{esc(created)}</span>' if created else "")
-            + "</div>",
+            f'<div style="{_LINE}">{badge(asset.status)} <span style="color:{MUTED}">'
+            f'{esc(asset.type)} · <code title="{esc(asset.id)}">{esc(asset.id[:8])}</code>'
+            "</span></div>",
+            f'<div class="argil-created" style="{_LINE};color:{MUTED}">'
+            f"{esc(created) or '&nbsp;'}</div>",
             _note_html(asset, 160),
             "</div></div>",
         ]
