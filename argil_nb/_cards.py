@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from ._html import FONT, MUTED, TEXT, WARNING, accent, badge, clip, esc, thumbnail
+from ._html import FONT, MUTED, TEXT, WARNING, badge, border, clip, esc, paint, thumbnail
 from ._view import NOT_FOUND, AssetView, Timing
 from .models import PROCESSING
 
@@ -40,8 +40,7 @@ NAME_TITLE = 1000
 """Characters of a name shown on hover (the card shows what fits)."""
 _LINE = "white-space:nowrap;overflow:hidden;text-overflow:ellipsis"
 _BOX = (
-    "box-sizing:border-box;width:100%;overflow:hidden;"
-    "border:1px solid var(--jp-border-color2,#d1d5db);border-radius:6px;"
+    f"box-sizing:border-box;width:100%;overflow:hidden;{border()};border-radius:6px;"
     f"{FONT};font-size:12px;line-height:17px;color:{TEXT}"
 )
 
@@ -123,12 +122,12 @@ def card_html(asset: AssetView, *, with_thumbnail: bool = True, inline: str | No
     picture = thumbnail(
         asset.thumbnail_url, asset.status, THUMB_SIZE, inline=inline, alt=asset.name or ""
     )
-    edge = accent(asset.status)
+    # A status-coloured left edge: a full page of cards scans at a glance.
+    edge = paint("border-left", asset.status, width="4px solid")
     return "".join(
         [
-            # A status-coloured left edge: a full page of cards scans at a glance.
             f'<div class="argil-card" style="{_BOX};display:flex;gap:8px;align-items:center;'
-            f'height:{CARD_HEIGHT}px;padding:6px 8px;border-left:4px solid {edge}">',
+            f'height:{CARD_HEIGHT}px;padding:6px 8px;{edge}">',
             picture if with_thumbnail else "",
             # width 0 and grow: the text never widens the card (its min-content stays small),
             # so a long name is cut with an ellipsis instead of pushing the card out.
@@ -155,7 +154,7 @@ def row_html(asset: AssetView, *, inline: str | None = None) -> str:
         f'<div class="argil-card argil-row" style="{_BOX};display:grid;'
         f"grid-template-columns:{ROW_THUMB}px minmax(0,2fr) 96px 150px minmax(0,1fr);"
         f"gap:8px;align-items:center;height:{ROW_HEIGHT}px;padding:2px 8px;"
-        f'border-left:4px solid {accent(asset.status)}">'
+        f'{paint("border-left", asset.status, width="4px solid")}">'
         f"{picture}{_name_html(asset)}<div>{badge(asset.status)}</div>"
         f'<div style="{_LINE};color:{MUTED}" title="{esc(asset.id)}">{esc(created)}</div>'
         f"{_note_html(asset, 120)}</div>"

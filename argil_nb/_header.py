@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ._cards import CARD_MIN_WIDTH, card_html, format_duration, row_html
-from ._html import FONT, MUTED, TEXT, accent, badge, esc
+from ._html import FONT, MUTED, TEXT, badge, esc, paint
 from ._view import NOT_FOUND, PanelView
 from .models import FAILED, READY, STATUSES
 
@@ -36,7 +36,10 @@ PANEL_CSS = (
     # the words that claim the panel is live, show the note that it is not.
     "<style>.argil-stale{display:none}"
     ".jupyter-widgets-disconnected .argil-stale{display:inline}"
-    ".jupyter-widgets-disconnected.argil-live{display:none!important}</style>"
+    ".jupyter-widgets-disconnected.argil-live{display:none!important}"
+    # ipywidgets' broken-link icon on every view would land in the grid as items: keep one,
+    # on the panel itself.
+    ".argil-panel .jupyter-widgets-disconnected::before{display:none}</style>"
 )
 STALE_HTML = (
     f'{PANEL_CSS}<span class="argil-stale" style="{FONT};font-size:12px;color:{MUTED}">'
@@ -64,7 +67,7 @@ def bar_html(view: PanelView, width: int = 220) -> str:
     """A progress bar whose finished part shows READY, FAILED and not found in their colours."""
     parts = [
         f'<div title="{view.count(s)} {esc(_LABEL.get(s, s))}" style="width:'
-        f'{100 * view.count(s) / view.total:.3f}%;background:{accent(s)}"></div>'
+        f'{100 * view.count(s) / view.total:.3f}%;{paint("background", s)}"></div>'
         for s in (READY, FAILED, NOT_FOUND)
         if view.count(s)
     ]
@@ -72,7 +75,8 @@ def bar_html(view: PanelView, width: int = 220) -> str:
         f'<div role="progressbar" aria-label="assets finished" aria-valuemin="0" '
         f'aria-valuemax="{view.total}" aria-valuenow="{view.finished}" '
         f'style="display:flex;width:{width}px;height:10px;margin-top:9px;overflow:hidden;'
-        f'border-radius:5px;background:var(--jp-layout-color3,#d1d5db)">{"".join(parts)}</div>'
+        f"border-radius:5px;background:#d1d5db;background:var(--jp-layout-color3,#d1d5db)"
+        f'">{"".join(parts)}</div>'
     )
 
 

@@ -25,21 +25,23 @@ __all__ = [
     "WARNING",
     "accent",
     "badge",
+    "border",
     "clip",
     "esc",
     "is_loopback_url",
     "is_web_url",
+    "paint",
     "thumbnail",
     "tint",
 ]
 
 _ACCENTS = {
-    "PROCESSING": "var(--jp-warn-color1,#d97706)",
-    "READY": "var(--jp-success-color1,#15803d)",
-    "FAILED": "var(--jp-error-color1,#b91c1c)",
-    "NOT_FOUND": "var(--jp-layout-color4,#6b7280)",
+    "PROCESSING": ("--jp-warn-color1", "#d97706"),
+    "READY": ("--jp-success-color1", "#15803d"),
+    "FAILED": ("--jp-error-color1", "#b91c1c"),
+    "NOT_FOUND": ("--jp-layout-color4", "#6b7280"),
 }
-_UNKNOWN_ACCENT = "var(--jp-border-color0,#9ca3af)"
+_UNKNOWN_ACCENT = ("--jp-border-color0", "#9ca3af")
 _LABELS = {"NOT_FOUND": "NOT FOUND"}
 TEXT = "var(--jp-ui-font-color1,#1f2937)"
 MUTED = "var(--jp-ui-font-color2,#4b5563)"
@@ -50,12 +52,34 @@ FONT = "font-family:var(--jp-ui-font-family,system-ui,sans-serif)"
 
 def accent(status: object) -> str:
     """The CSS colour that stands for ``status`` (grey for an unknown one)."""
-    return _ACCENTS.get(str(status), _UNKNOWN_ACCENT)
+    variable, fallback = _ACCENTS.get(str(status), _UNKNOWN_ACCENT)
+    return f"var({variable},{fallback})"
 
 
 def tint(status: object, percent: int = 16) -> str:
     """A faint, see-through wash of the status colour: a background for either theme."""
     return f"color-mix(in srgb,{accent(status)} {percent}%,transparent)"
+
+
+def paint(prop: str, status: object, *, width: str = "", percent: int = 0) -> str:
+    """``prop`` in the status colour (``width``: a border; ``percent``: a wash), declared twice.
+
+    First plainly, then with the theme's variable: where a sanitizer drops ``var()`` and
+    ``color-mix()`` (JupyterLab's, for an untrusted notebook) the plain one remains.
+    """
+    fallback = _ACCENTS.get(str(status), _UNKNOWN_ACCENT)[1]
+    if percent:
+        red, green, blue = (int(fallback[i : i + 2], 16) for i in (1, 3, 5))
+        plain, themed = f"rgba({red},{green},{blue},{percent / 100:g})", tint(status, percent)
+    else:
+        plain, themed = fallback, accent(status)
+    lead = f"{width} " if width else ""
+    return f"{prop}:{lead}{plain};{prop}:{lead}{themed}"
+
+
+def border(width: str = "1px") -> str:
+    """A neutral border, themed, with a plain fallback declared first (see :func:`paint`)."""
+    return f"border:{width} solid #d1d5db;border:{width} solid var(--jp-border-color2,#d1d5db)"
 
 
 def is_web_url(value: object) -> bool:
@@ -112,8 +136,8 @@ def badge(status: object) -> str:
     return (
         f'<span class="argil-badge" style="display:inline-block;padding:0 7px;'
         f"border-radius:9px;font-size:11px;font-weight:600;line-height:15px;"
-        f"white-space:nowrap;color:{TEXT};background:{tint(status)};"
-        f'border:1px solid {accent(status)}">{text}</span>'
+        f"white-space:nowrap;color:{TEXT};{paint('background', status, percent=16)};"
+        f'{paint("border", status, width="1px solid")}">{text}</span>'
     )
 
 
@@ -150,6 +174,7 @@ def thumbnail(
     return (
         f'<div class="argil-thumb-placeholder" style="{style};box-sizing:border-box;'
         f"display:flex;align-items:center;justify-content:center;font-size:10px;"
-        f'color:{TEXT};background:{tint(status, 14)};border:1px dashed {accent(status)}">'
+        f"color:{TEXT};{paint('background', status, percent=14)};"
+        f'{paint("border", status, width="1px dashed")}">'
         f"{text}</div>"
     )
