@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 from ._html import FONT, MUTED, TEXT, WARNING, badge, border, clip, esc, paint, thumbnail
 from ._view import NOT_FOUND, AssetView, Timing
-from .models import PROCESSING
+from .models import FAILED, PROCESSING
 
 __all__ = [
     "CARD_HEIGHT",
@@ -85,7 +85,8 @@ def note(asset: AssetView) -> tuple[str, str, bool]:
         return f"{prefix}: {asset.error}", asset.error, True
     if asset.took is not None and asset.status != PROCESSING:
         text, title = timing_text(asset.took)
-        return f"processed in {text}", title, False
+        verb = "failed after" if asset.status == FAILED else "processed in"
+        return f"{verb} {text}", title, False
     return "", "", False
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from ._cards import CARD_MIN_WIDTH, card_html, format_duration, row_html
 from ._html import FONT, MUTED, TEXT, badge, esc, paint
-from ._view import NOT_FOUND, PanelView
+from ._view import NOT_FOUND, PanelView, Query
 from .models import FAILED, READY, STATUSES
 
 __all__ = [
@@ -23,6 +23,7 @@ __all__ = [
     "STALE_HTML",
     "bar_html",
     "counts_html",
+    "export_hint",
     "progress_text",
     "snapshot_html",
     "state_text",
@@ -92,6 +93,16 @@ def timing_line(view: PanelView, watching: bool) -> str:
         if left and watching:
             parts.append(f"~{format_duration(left / rate * 60)} left")
     return " · ".join(parts)
+
+
+def export_hint(view: PanelView, query: Query) -> str:
+    """What "export CSV" would write: every row, or the rows the filter and search leave."""
+    if view.matching == view.total:
+        return f"exports all {view.total} rows"
+    chosen = [] if query.status == "all" else [query.status]
+    chosen += [f"search {query.search.strip()!r}"] if query.search.strip() else []
+    rows = "row" if view.matching == 1 else "rows"
+    return f"exports the {view.matching} {rows} shown ({', '.join(chosen)})"
 
 
 def state_text(view: PanelView, watching: bool, interval: float) -> str:

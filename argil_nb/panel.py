@@ -32,7 +32,7 @@ import pandas as pd
 from ._checks import check_choice, check_int, check_number, invalid
 from ._display import LiveDisplay
 from ._export import download_html, export_frame
-from ._header import snapshot_html, state_text
+from ._header import export_hint, snapshot_html, state_text
 from ._inline import inline_sources, trust_origin
 from ._slots import close_widgets, set_trait
 from ._thumbs import InlineThumbnails
@@ -348,13 +348,8 @@ class StatusPanel(widgets.VBox):
 
     def _hint(self, view: PanelView, query: Query) -> str:
         if self._exported is not None and self._exported[0] == query:
-            return self._exported[1]
-        if view.matching == view.total:
-            return f"exports all {view.total} rows"
-        chosen = [] if query.status == "all" else [query.status]
-        chosen += [f"search {query.search.strip()!r}"] if query.search.strip() else []
-        rows = "row" if view.matching == 1 else "rows"
-        return f"exports the {view.matching} {rows} shown ({', '.join(chosen)})"
+            return self._exported[1]  # what the last export did, until the query changes
+        return export_hint(view, query)
 
     def _render(self) -> None:
         """Bring every widget in line with the data, assigning only what differs."""

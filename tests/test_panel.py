@@ -141,7 +141,9 @@ def test_traits_follow_the_statuses(box, fast, clock, make_panel) -> None:
     bar = panel.progress_bar.value
     assert 'aria-valuenow="8"' in bar
     # the failure shows in its colour: 1/8 of the bar, beside 7/8 READY
-    assert 'title="1 FAILED" style="width:12.500%;background:#b91c1c;background:var(--jp-error' in bar
+    assert (
+        'title="1 FAILED" style="width:12.500%;background:#b91c1c;background:var(--jp-error' in bar
+    )
     assert 'title="7 READY" style="width:87.500%;background:#15803d;background:var(--jp-succ' in bar
     assert panel.state_label.value == "done"
     assert ">failed</div>" in panel.cards[0].value and "<img" not in panel.cards[0].value
