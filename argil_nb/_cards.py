@@ -21,6 +21,7 @@ __all__ = [
     "CARD_HEIGHT",
     "CARD_MIN_WIDTH",
     "ROW_HEIGHT",
+    "ROW_THUMB",
     "THUMB_SIZE",
     "card_html",
     "format_duration",
@@ -145,18 +146,22 @@ def card_html(asset: AssetView, *, with_thumbnail: bool = True, inline: str | No
     )
 
 
-def row_html(asset: AssetView, *, inline: str | None = None) -> str:
-    """One asset on one line (list view): thumbnail, name, status, creation time, note."""
+def row_html(asset: AssetView, *, with_thumbnail: bool = True, inline: str | None = None) -> str:
+    """One asset on one line (list view): thumbnail, name, status, creation time, note.
+
+    ``with_thumbnail=False`` leaves the thumbnail to an image widget beside the row.
+    """
     created = _created_text(asset.created_at)
     picture = thumbnail(
         asset.thumbnail_url, asset.status, ROW_THUMB, inline=inline, alt=asset.name or ""
     )
+    first = f"{ROW_THUMB}px " if with_thumbnail else ""
     return (
         f'<div class="argil-card argil-row" style="{_BOX};display:grid;'
-        f"grid-template-columns:{ROW_THUMB}px minmax(0,2fr) 96px 150px minmax(0,1fr);"
+        f"grid-template-columns:{first}minmax(0,2fr) 96px 150px minmax(0,1fr);"
         f"gap:8px;align-items:center;height:{ROW_HEIGHT}px;padding:2px 8px;"
         f'{paint("border-left", asset.status, width="4px solid")}">'
-        f"{picture}{_name_html(asset)}<div>{badge(asset.status)}</div>"
+        f"{picture if with_thumbnail else ''}{_name_html(asset)}<div>{badge(asset.status)}</div>"
         f'<div style="{_LINE};color:{MUTED}" title="{esc(asset.id)}">{esc(created)}</div>'
         f"{_note_html(asset, 120)}</div>"
     )

@@ -82,8 +82,14 @@ def bar_html(view: PanelView, width: int = 220) -> str:
 
 
 def timing_line(view: PanelView, watching: bool) -> str:
-    """Like tqdm: elapsed time, assets finished per minute, and an estimate of the time left."""
-    end = view.done_at if view.done_at is not None else view.now
+    """Like tqdm: elapsed time, assets finished per minute and an estimate of the time left.
+
+    As of the last change (like tqdm, which redraws on updates): a refresh that changed
+    nothing sends nothing. Empty before any data came.
+    """
+    end = view.done_at if view.done_at is not None else view.last_change
+    if end is None:
+        return ""
     elapsed = max(0.0, end - view.started)
     parts = [f"· elapsed {format_duration(elapsed)}"]
     if view.finished_here and elapsed > 0:

@@ -48,6 +48,12 @@ class Slot:
             self.widget = self.html
         self.widget.layout.display = "none"
 
+    def size_thumb(self, width: int) -> None:
+        """The image box's size (16:9), when inline: a card's or a list row's thumbnail."""
+        if self.thumb is not None:
+            set_trait(self.thumb.layout, "width", f"{width}px")
+            set_trait(self.thumb.layout, "height", f"{width * 9 // 16}px")
+
     def show(self, value: str | None, image: widgets.Image | None = None) -> None:
         """Show ``value`` (None: hide the slot); ``image`` goes in the thumbnail box."""
         if value is None:

@@ -11,7 +11,6 @@ from concurrent.futures import ThreadPoolExecutor
 import ipywidgets as widgets
 import requests
 
-from ._cards import THUMB_SIZE
 from ._html import is_web_url
 from ._inline import fetch
 from ._slots import close_widgets
@@ -62,11 +61,8 @@ class InlineThumbnails:
                     self._images[url] = widgets.Image(
                         value=data,
                         format=fmt,
-                        layout=widgets.Layout(
-                            width=f"{THUMB_SIZE}px",
-                            height=f"{THUMB_SIZE * 9 // 16}px",
-                            object_fit="cover",
-                        ),
+                        # The slot's box sets the size: a card's or a list row's.
+                        layout=widgets.Layout(width="100%", height="100%", object_fit="cover"),
                     )
 
     def __len__(self) -> int:

@@ -3,7 +3,7 @@
 Stock ipywidgets only. :meth:`PanelWidgets.render` takes the tracker's immutable
 ``PanelView`` and assigns each trait only when its value differs, so a refresh in which
 nothing changed sends no message to the front end, and one in which k visible assets changed
-sends O(k) (plus the elapsed-time line while the clock moves).
+sends O(k).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 import ipywidgets as widgets
 
-from ._cards import CARD_MIN_WIDTH, card_html, row_html
+from ._cards import CARD_MIN_WIDTH, ROW_THUMB, THUMB_SIZE, card_html, row_html
 from ._header import STALE_HTML, bar_html, counts_html, progress_text, state_text, timing_line
 from ._slots import Slot, set_trait
 from ._thumbs import InlineThumbnails
@@ -182,7 +182,7 @@ class PanelWidgets:
         if self._thumbs is not None and asset.status == READY:
             image = self._thumbs.get(asset.thumbnail_url)
         if self.layout_name == "list":
-            return row_html(asset), None
+            return row_html(asset, with_thumbnail=image is None), image
         return card_html(asset, with_thumbnail=image is None), image
 
     def render(self, view: PanelView, *, watching: bool, interval: float, hint: str) -> None:
@@ -202,7 +202,9 @@ class PanelWidgets:
         set_trait(self.pause_button, "disabled", view.final)
         set_trait(self.export_label, "value", hint)
         set_trait(self.grid.layout, "grid_template_columns", _GRID[self.layout_name])
+        thumb = ROW_THUMB if self.layout_name == "list" else THUMB_SIZE
         for index, slot in enumerate(self.slots):
+            slot.size_thumb(thumb)
             if index < len(view.cards):
                 slot.show(*self._slot_value(view.cards[index]))
             else:

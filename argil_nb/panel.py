@@ -75,7 +75,8 @@ class StatusPanel(widgets.VBox):
         assets, the list beyond. The panel's toggle switches it.
     inline_thumbnails
         Fetch READY thumbnails in the kernel (once per URL, without the API key) and send
-        them as image widgets, for front ends that cannot reach the thumbnail host.
+        them as image widgets, for front ends that cannot reach the thumbnail host (in
+        either layout).
     export_path
         Where the "export CSV" button writes the rows shown (numbered when it exists).
     clock
@@ -85,7 +86,8 @@ class StatusPanel(widgets.VBox):
     ----------
     counts_html, progress_bar, progress_text, timing_label, close_button
         The header: badges with counts, the bar (READY, FAILED and not found in their
-        colours), "3/8 finished", elapsed time, rate and time left.
+        colours), "3/8 finished", and the elapsed time, rate and time left as of the last
+        change.
     state_label, change_label
         The state in words and the time of the last change.
     pause_button, refresh_button, filter_dropdown, sort_dropdown, search_box, layout_toggle

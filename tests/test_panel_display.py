@@ -4,6 +4,7 @@ snapshot left once closed. Runs in an IPython shell with a publisher that record
 
 from __future__ import annotations
 
+import re
 import threading
 import uuid
 from collections.abc import Iterator
@@ -129,7 +130,7 @@ def test_closing_leaves_only_the_snapshot(shell, box) -> None:
     panel.close_button.click()
     last = publisher.sent[-1]
     assert WIDGET not in last["data"] and last["update"] is True
-    assert "closed ·" in last["data"]["text/html"]
+    assert re.search(r">closed\b", last["data"]["text/html"])
     count = len(publisher.sent)
     ip.events.trigger("post_run_cell", None)
     assert len(publisher.sent) == count  # a closed panel sends nothing more
