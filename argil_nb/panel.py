@@ -11,7 +11,7 @@ shows the time of the last *change*, not of the last check, which would cost one
 per refresh.
 
 Threads: the loop only sets widget values (it never prints nor calls ``display``; the
-snapshot is sent from the main thread, after cells and from button clicks). Refreshes are
+snapshot is sent from the main thread, after each cell and on ``close()``). Refreshes are
 serialised by one lock and widget writes by another. ``on_change`` callbacks run on the
 refreshing thread, outside every lock.
 """
