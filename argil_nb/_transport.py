@@ -1,14 +1,8 @@
-"""The one place that sends HTTP: session, pool, timeouts, retries, redirects, error mapping.
+"""The one place that sends HTTP: session, pool, timeouts, redirects, error mapping.
 
-Retry policy (urllib3 ``Retry``, mounted on the session for the API's origin only):
-
-* GET and DELETE: up to ``max_retries`` retries on 429, 500, 502, 503, 504, connection
-  errors and read timeouts; exponential backoff ``backoff_factor * 2**(n-1)`` seconds
-  (the first retry at once) plus up to ``BACKOFF_JITTER`` s of jitter, each sleep capped at
-  ``BACKOFF_MAX`` s; a ``Retry-After`` header is honoured instead, plus up to
-  ``BACKOFF_JITTER`` s of jitter, capped at ``RETRY_AFTER_MAX`` s.
-* POST: retried only when the server cannot have acted on it: on 429 and on failures to
-  connect. Never after a 5xx or a read error (no duplicate uploads).
+Retries follow ``argil_nb.waiting.retry`` (urllib3 ``Retry``, mounted on the session for the
+API's origin only). Every attempt, retries included, first waits for the client's
+``waiting.RateLimiter``, and every answer is shown to it.
 
 Redirects are followed by hand, and only within the API's origin: the key travels in a
 custom header (``x-api-key``) that requests would forward to any host, so a redirect to
@@ -20,83 +14,20 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-import random
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
-from urllib3.util.retry import Retry
 
+from ._checks import invalid
 from .errors import APIConnectionError, APIError, InvalidArgument, error_from_response
+from .waiting import RateLimiter, make_retry
 
 log = logging.getLogger("argil_nb")
 
-RETRY_STATUSES = (429, 500, 502, 503, 504)
-BACKOFF_JITTER = 0.25
-BACKOFF_MAX = 8.0
-RETRY_AFTER_MAX = 30
 MAX_REDIRECTS = 3
 _LOOPBACK_NAMES = {"localhost", "localhost.localdomain"}
-
-
-class _ArgilRetry(Retry):
-    """``Retry`` that retries POST on 429 only; read errors on POST stay fatal (the default)."""
-
-    def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
-        if method.upper() == "POST":
-            return status_code == 429 and bool(self.total)
-        return super().is_retry(method, status_code, has_retry_after)
-
-    def parse_retry_after(self, retry_after: str) -> float:
-        # Jitter, so that the workers a 429 stopped together do not all come back together
-        # and meet the limit again (urllib3 sleeps exactly Retry-After otherwise).
-        seconds = super().parse_retry_after(retry_after)
-        return min(seconds + random.uniform(0, BACKOFF_JITTER), self.retry_after_max)
-
-
-def make_retry(max_retries: int, backoff_factor: float) -> Retry:
-    """The retry policy described in this module's docstring."""
-    return _ArgilRetry(
-        total=max_retries,
-        connect=max_retries,
-        read=max_retries,
-        status=max_retries,
-        other=0,
-        redirect=0,
-        allowed_methods=frozenset({"GET", "DELETE"}),
-        status_forcelist=RETRY_STATUSES,
-        backoff_factor=backoff_factor,
-        backoff_jitter=BACKOFF_JITTER,
-        backoff_max=BACKOFF_MAX,
-        retry_after_max=RETRY_AFTER_MAX,
-        raise_on_status=False,
-        raise_on_redirect=False,
-    )
-
-
-def request_seconds(
-    max_retries: int,
-    backoff_factor: float,
-    timeout: tuple[float, float],
-    *,
-    retry_after: bool = False,
-) -> float:
-    """The longest one request can take, retries included: its lifetime ``T``.
-
-    ``1 + max_retries`` attempts, each at most ``connect + read`` timeout (a read timeout
-    applies between bytes; the sandbox and the API answer small bodies, so one period),
-    and the sleeps between them: the backoff of the module docstring at its largest
-    jitter, or ``RETRY_AFTER_MAX`` each when the server sends ``Retry-After``.
-    """
-    if retry_after:
-        sleeps = max_retries * RETRY_AFTER_MAX
-    else:
-        sleeps = sum(
-            min(BACKOFF_MAX, backoff_factor * 2 ** (n - 1) + BACKOFF_JITTER)
-            for n in range(2, max_retries + 1)
-        )
-    return (1 + max_retries) * (timeout[0] + timeout[1]) + sleeps
 
 
 def is_loopback(host: str) -> bool:
@@ -119,7 +50,7 @@ def check_base_url(base_url: str) -> str:
         (the key would cross the network in clear text).
     """
     if not isinstance(base_url, str):
-        raise InvalidArgument(f"base_url must be a string, got {type(base_url).__name__}")
+        raise invalid("base_url", "a string", type(base_url))
     url = base_url.strip().rstrip("/")
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -155,6 +86,8 @@ class Transport:
         See the module docstring.
     pool_size
         Connections kept per host; the batch helpers run this many requests at once.
+    limiter
+        Paces every request (see ``argil_nb.waiting.limiter``).
     session
         A ``requests.Session`` to use (tests inject one); an adapter with the retry policy is
         mounted on it for the API's origin only.
@@ -169,16 +102,18 @@ class Transport:
         max_retries: int,
         backoff_factor: float,
         pool_size: int,
+        limiter: RateLimiter,
         session: requests.Session | None = None,
     ) -> None:
         self._api_key = api_key
         self.base_url = base_url
         self.timeout = timeout
+        self.limiter = limiter
         self.session = session if session is not None else requests.Session()
         adapter = HTTPAdapter(
             pool_connections=1,
             pool_maxsize=pool_size,
-            max_retries=make_retry(max_retries, backoff_factor),
+            max_retries=make_retry(max_retries, backoff_factor, limiter),
         )
         parts = urlsplit(base_url)
         self.session.mount(f"{parts.scheme}://{parts.netloc}/", adapter)
@@ -230,6 +165,7 @@ class Transport:
     def _send(
         self, method: str, url: str, shown_path: str, *, params: Any, json: Any
     ) -> requests.Response:
+        self.limiter.acquire(method)
         try:
             response = self.session.request(
                 method,
@@ -247,6 +183,7 @@ class Transport:
                 f"Check the network and base_url ({self.base_url})."
             ) from None
         log.debug("%s %s -> %s", method, shown_path, response.status_code)
+        self.limiter.observe(method, response.status_code, response.headers)
         return response
 
     def close(self) -> None:

@@ -46,8 +46,28 @@ def _ids_file(path: str) -> list[str]:
 def cmd_sandbox(args: argparse.Namespace) -> int:
     from .sandbox import Sandbox
 
-    box = Sandbox(port=args.port, api_key=args.key, initial_assets=args.assets, speed=args.speed)
+    try:
+        box = Sandbox(
+            port=args.port,
+            api_key=args.key,
+            seed=args.seed,
+            initial_assets=args.assets,
+            speed=args.speed,
+            latency=args.latency,
+            rate_limit=args.rate_limit,
+            burst=args.burst,
+            write_rate_limit=args.write_rate_limit,
+            write_burst=args.write_burst,
+            rate_limit_headers=args.rate_limit_headers,
+            arrival_rate=args.arrival_rate,
+            delete_rate=args.delete_rate,
+            churn_per_request=args.churn_per_request,
+        )
+    except ValueError as exc:
+        print(f"argil-nb sandbox: {exc}", file=sys.stderr)
+        return 2
     box.start()  # bind first, so that --port 0 prints the port it got
+    # Two lines a parent process can read: the second has the base URL and the key.
     print(f"Argil sandbox on {box.base_url}", flush=True)
     print(f"export ARGIL_BASE_URL={box.base_url} ARGIL_API_KEY={box.api_key}", flush=True)
     try:
@@ -110,11 +130,42 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--base-url", help="API root (default: ARGIL_BASE_URL or the real API)")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("sandbox", help="run an Argil-compatible sandbox in the foreground")
-    p.add_argument("--port", type=int, default=8765)
+    p = sub.add_parser(
+        "sandbox",
+        help="run an Argil-compatible sandbox in the foreground",
+        description="Serve an Argil-compatible sandbox until interrupted. It first "
+        "prints 'Argil sandbox on BASE_URL', then 'export ARGIL_BASE_URL=BASE_URL "
+        "ARGIL_API_KEY=KEY' (the one line with both, for a parent process to read).",
+    )
+    p.add_argument("--port", type=int, default=8765, help="0: any free port (default 8765)")
     p.add_argument("--key", default=None, help="API key to accept (default: random)")
-    p.add_argument("--assets", type=int, default=24, help="seeded assets (default 24)")
+    p.add_argument("--seed", type=int, default=None, help="seeds the assets (default: random)")
+    p.add_argument(
+        "--initial-assets", "--assets", dest="assets", type=int, default=24, metavar="N",
+        help="seeded assets (default 24)",
+    )  # fmt: skip
     p.add_argument("--speed", type=float, default=1.0, help="processing speed factor")
+    p.add_argument("--latency", type=float, default=0.0, help="seconds added to each request")
+    p.add_argument("--rate-limit", type=float, default=None, help="GET requests per second")
+    p.add_argument("--burst", type=int, default=None, help="read bucket size")
+    p.add_argument(
+        "--write-rate-limit", type=float, default=None, help="POST and DELETE requests per second"
+    )
+    p.add_argument("--write-burst", type=int, default=None, help="write bucket size")
+    p.add_argument(
+        "--rate-limit-headers", choices=("ietf", "ietf-structured", "x"), default=None,
+        help="rate-limit header family on every answer (default: none)",
+    )  # fmt: skip
+    p.add_argument(
+        "--arrival-rate", type=float, default=0.0, help="live uploads per simulated second"
+    )
+    p.add_argument(
+        "--delete-rate", type=float, default=0.0, help="live deletions per simulated second"
+    )
+    p.add_argument(
+        "--churn-per-request", type=int, default=0,
+        help="arrivals, finishes and deletions before each request",
+    )  # fmt: skip
     p.set_defaults(run=cmd_sandbox)
 
     p = sub.add_parser("get", help="fetch assets by id")

@@ -5,39 +5,26 @@ from __future__ import annotations
 import os
 import posixpath
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 import requests
 
+from ._checks import check_int, check_number, invalid, is_number
 from ._html import is_web_url
 from ._transport import Transport, check_base_url
 from .errors import AssetNotFound, InvalidArgument, InvalidResponse
-from .models import IMAGE, VIDEO, Asset, _as_uuid, normalize_id
+from .models import IMAGE, MAX_PAGE_SIZE, VIDEO, Asset, Page, canonical_id, normalize_id
+from .waiting import RateLimiter, argil_budget
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["DEFAULT_BASE_URL", "Client", "Page"]
+__all__ = ["DEFAULT_BASE_URL", "Client"]
 
 DEFAULT_BASE_URL = "https://api.argil.ai/v1"
-MAX_PAGE_SIZE = 100
 _IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".tif", ".tiff", ".avif"}
 _VIDEO_EXTENSIONS = {".mp4", ".mov", ".webm", ".mkv", ".avi", ".m4v", ".mpeg", ".mpg"}
-
-
-@dataclass(frozen=True)
-class Page:
-    """One page of ``GET /assets``: the assets and the pagination headers.
-
-    ``total_count`` is -1 when the server sent no ``X-Total-Count``.
-    """
-
-    assets: list[Asset]
-    page: int
-    total_pages: int
-    total_count: int
 
 
 class Client:
@@ -53,13 +40,33 @@ class Client:
     timeout
         Seconds: one number for both, or ``(connect, read)``. Default ``(5, 30)``.
     max_retries
-        Retries per request for transient failures (see ``argil_nb._transport``). Default 4.
+        Retries per request for transient failures (see ``argil_nb.waiting.retry``).
+        Default 4.
     max_workers
         Requests in flight at once for the batch calls; also the connection pool size.
     backoff_factor
         Base of the exponential backoff between retries, in seconds (>= 0).
+    reads_per_minute, writes_per_minute
+        The budgets that pace this client's requests (reads: GET; writes: POST, DELETE), in
+        requests per minute. ``"auto"`` (the default): Argil's documented limits (600 and
+        60) when talking to Argil's API host, no budget elsewhere (the sandbox, a proxy).
+        ``None``: no budget, only what the server says (``Retry-After``, rate-limit
+        headers). See ``argil_nb.waiting.limiter``.
+    read_burst, write_burst
+        Requests that may go at once before the budget's pace applies; default one
+        second's worth (at least 1).
+    rate_limiter
+        A :class:`argil_nb.waiting.RateLimiter` to use instead of one built from the budgets:
+        share one between clients of the same workspace (Argil's limits are per workspace).
+        Leave the budget arguments at their defaults when giving one.
     session
         A ``requests.Session`` to send through (for tests and proxies).
+
+    Attributes
+    ----------
+    rate_limiter
+        The limiter every request of this client waits for (batch workers, ``wait()``, the
+        panel's poller, the CLI).
 
     Raises
     ------
@@ -76,11 +83,16 @@ class Client:
         max_retries: int = 4,
         max_workers: int = 8,
         backoff_factor: float = 0.5,
+        reads_per_minute: float | str | None = "auto",
+        writes_per_minute: float | str | None = "auto",
+        read_burst: int | None = None,
+        write_burst: int | None = None,
+        rate_limiter: RateLimiter | None = None,
         session: requests.Session | None = None,
     ) -> None:
         if api_key is not None and not isinstance(api_key, str):
             # The value itself is never shown: it may be a key of the wrong type.
-            raise InvalidArgument(f"api_key must be a string, got {type(api_key).__name__}")
+            raise invalid("api_key", "a string", type(api_key))
         key = api_key if api_key is not None else os.environ.get("ARGIL_API_KEY")
         if not isinstance(key, str) or not key.strip():
             raise InvalidArgument(
@@ -92,17 +104,28 @@ class Client:
             base_url = os.environ.get("ARGIL_BASE_URL") or DEFAULT_BASE_URL
         url = check_base_url(base_url)
         connect_read = _timeout_pair(timeout)
-        for label, value in (("max_retries", max_retries), ("max_workers", max_workers)):
-            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                raise InvalidArgument(f"{label} must be a non-negative int, got {value!r}")
-        if max_workers < 1:
-            raise InvalidArgument(f"max_workers must be at least 1, got {max_workers}")
-        if not _is_number(backoff_factor) or not 0 <= backoff_factor < float("inf"):
-            raise InvalidArgument(f"backoff_factor must be a number >= 0, got {backoff_factor!r}")
+        check_int("max_retries", max_retries, minimum=0)
+        check_int("max_workers", max_workers, minimum=1)
+        check_number("backoff_factor", backoff_factor, at_least=0, unit="seconds")
         if session is not None and not isinstance(session, requests.Session):
-            raise InvalidArgument(
-                f"session must be a requests.Session, got {type(session).__name__}"
+            raise invalid("session", "a requests.Session", type(session))
+        budgets = (reads_per_minute, writes_per_minute, read_burst, write_burst)
+        if rate_limiter is None:
+            host = urlsplit(url).hostname or ""
+            rate_limiter = RateLimiter(
+                _budget("reads_per_minute", reads_per_minute, argil_budget(host, "reads")),
+                _budget("writes_per_minute", writes_per_minute, argil_budget(host, "writes")),
+                read_burst=_burst("read_burst", read_burst),
+                write_burst=_burst("write_burst", write_burst),
             )
+        elif not isinstance(rate_limiter, RateLimiter):
+            raise invalid("rate_limiter", "an argil_nb.waiting.RateLimiter", type(rate_limiter))
+        elif budgets != ("auto", "auto", None, None):
+            raise InvalidArgument(
+                "pass either rate_limiter or the budgets (reads_per_minute, writes_per_minute, "
+                "read_burst, write_burst), not both: the limiter has budgets of its own"
+            )
+        self.rate_limiter = rate_limiter
         self.max_workers = max_workers
         self._key_tail = key.strip()[-4:]
         self._http = Transport(
@@ -112,6 +135,7 @@ class Client:
             max_retries=max_retries,
             backoff_factor=backoff_factor,
             pool_size=max_workers,
+            limiter=rate_limiter,
             session=session,
         )
 
@@ -163,7 +187,7 @@ class Client:
             exc.asset_id = normal
             raise
         asset = _asset_from(_json(response, "GET", path), response, "GET", path)
-        if _as_uuid(asset.id) != normal:
+        if canonical_id(asset.id) != normal:
             raise InvalidResponse(
                 response.status_code, "GET", path, f"asked for {normal}, got {asset.id!r}"
             )
@@ -278,16 +302,25 @@ class Client:
         return wait(self, ids, timeout=timeout, progress=progress)
 
 
-def _is_number(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+def _budget(name: str, value: object, auto: float | None) -> float | None:
+    if value == "auto":
+        return auto
+    if value is None:
+        return None
+    takes = "a number of requests per minute > 0, None (no budget) or 'auto'"
+    if not is_number(value) or not 0 < value < float("inf"):  # type: ignore[operator]
+        raise invalid(name, takes, value)
+    return float(value)  # type: ignore[arg-type]
+
+
+def _burst(name: str, value: object) -> int | None:
+    return None if value is None else check_int(name, value, minimum=1)
 
 
 def _timeout_pair(timeout: object) -> tuple[float, float]:
     pair = timeout if isinstance(timeout, tuple) else (timeout, timeout)
-    if len(pair) != 2 or not all(_is_number(v) and 0 < v < float("inf") for v in pair):
-        raise InvalidArgument(
-            f"timeout must be a positive number or a (connect, read) pair, got {timeout!r}"
-        )
+    if len(pair) != 2 or not all(is_number(v) and 0 < v < float("inf") for v in pair):
+        raise invalid("timeout", "a number of seconds > 0 or a (connect, read) pair", timeout)
     return (float(pair[0]), float(pair[1]))
 
 

@@ -25,10 +25,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._checks import is_missing
 from ._compat import naive_time_takes_previous_offset
-from ._html import is_missing
 from .errors import InvalidArgument
-from .models import ASSET_TYPES, STATUSES, Asset, parse_timestamp
+from .models import ASSET_TYPES, STATUSES, Asset, normalize_ids, parse_timestamp
 
 __all__ = [
     "COLUMNS",
@@ -38,6 +38,7 @@ __all__ = [
     "categorical",
     "category_dtype",
     "empty_frame",
+    "ids_of",
     "schema_frame",
 ]
 
@@ -222,3 +223,24 @@ def assets_frame(assets: Iterable[Asset | Mapping[str, Any]]) -> pd.DataFrame:
                 f"item {index} is a {type(record).__name__}; assets_frame takes Assets or API dicts"
             )
     return schema_frame(columns)
+
+
+def ids_of(ids: Any) -> list[str]:
+    """Normalise ids from a list, a Series or a frame with an ``id`` column.
+
+    First-seen order, duplicates dropped, every bad id reported at once
+    (:class:`~argil_nb.errors.InvalidAssetId`).
+    """
+    if isinstance(ids, pd.DataFrame):
+        if "id" not in ids.columns:
+            raise InvalidArgument(
+                f"the frame has no 'id' column (columns: {list(ids.columns)[:8]})"
+            )
+        ids = ids["id"]
+    if ids is None or isinstance(ids, (str, bytes)) or not isinstance(ids, Iterable):
+        raise InvalidArgument(
+            f"ids must be a list of asset ids, a Series, or a frame with an 'id' column; got "
+            f"{type(ids).__name__}"
+            + (" (wrap a single id in a list)" if isinstance(ids, str) else "")
+        )
+    return normalize_ids(ids)

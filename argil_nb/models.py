@@ -1,6 +1,8 @@
-"""The Asset model, status and type constants, id checks, and parsing of API JSON.
+"""The Asset model, a listing page, status and type constants, id checks, API JSON parsing.
 
-Pure code: no HTTP. Imports nothing of ours but ``errors`` and ``_html`` (both leaves).
+Pure code: no HTTP. Imports nothing of ours but ``errors`` and ``_html``. Also the shape of
+what the batch, polling and panel code need of a client (:class:`AssetSource`), so that they
+use the client without importing it.
 """
 
 from __future__ import annotations
@@ -10,22 +12,29 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from ._html import badge, clip, esc, thumbnail
+from ._html import FONT, MUTED, TEXT, badge, clip, esc, thumbnail
 from .errors import InvalidArgument, InvalidAssetId
+
+if TYPE_CHECKING:
+    from .waiting import RateLimiter
 
 __all__ = [
     "ASSET_TYPES",
     "AUDIO",
     "FAILED",
     "IMAGE",
+    "MAX_PAGE_SIZE",
     "PROCESSING",
     "READY",
     "STATUSES",
     "TERMINAL_STATUSES",
     "VIDEO",
     "Asset",
+    "AssetSource",
+    "Page",
+    "canonical_id",
     "normalize_id",
     "normalize_ids",
     "parse_timestamp",
@@ -42,10 +51,14 @@ IMAGE = "IMAGE"
 VIDEO = "VIDEO"
 ASSET_TYPES: tuple[str, ...] = (AUDIO, IMAGE, VIDEO)
 
+MAX_PAGE_SIZE = 100
+"""The API's largest ``pageSize`` for ``GET /assets``."""
+
 _KNOWN_FIELDS = ("id", "name", "type", "status", "fileUrl", "thumbnailUrl", "createdAt")
 
 
-def _as_uuid(value: object) -> str | None:
+def canonical_id(value: object) -> str | None:
+    """The canonical lower-case form of a UUID id, or None when ``value`` is not one."""
     if isinstance(value, uuid.UUID):
         return str(value)
     if not isinstance(value, str):
@@ -74,7 +87,7 @@ def normalize_id(value: object) -> str:
     InvalidAssetId
         When the value is not a UUID; nothing has been sent.
     """
-    normal = _as_uuid(value)
+    normal = canonical_id(value)
     if normal is None:
         raise InvalidAssetId([value])
     return normal
@@ -85,7 +98,7 @@ def normalize_ids(values: Iterable[object]) -> list[str]:
     seen: dict[str, None] = {}
     bad: list[object] = []
     for value in values:
-        normal = _as_uuid(value)
+        normal = canonical_id(value)
         if normal is None:
             bad.append(value)
         else:
@@ -197,12 +210,48 @@ class Asset:
         return out
 
     def _repr_html_(self) -> str:
+        from ._inline import inline_sources  # lazy: HTTP only when a notebook shows an Asset
+
+        url = self.thumbnail_url
+        inline = inline_sources([url]).get(url) if url else None
         created = self.created_at.strftime("%Y-%m-%d %H:%M UTC") if self.created_at else ""
+        picture = thumbnail(url, self.status, size=96, inline=inline, alt=self.name or "")
         return (
-            '<div class="argil-asset" style="display:flex;gap:10px;align-items:center;'
-            'font-family:sans-serif;font-size:13px">'
-            f"{thumbnail(self.thumbnail_url, self.status, size=96)}"
+            f'<div class="argil-asset" style="display:flex;gap:10px;align-items:center;'
+            f'{FONT};font-size:13px;color:{TEXT}">{picture}'
             f"<div><div><b>{clip(self.name) or '<i>unnamed</i>'}</b> {badge(self.status)}</div>"
-            f'<div style="color:#6b7280">{clip(self.type)} · <code>{clip(self.id)}</code>'
+            f'<div style="color:{MUTED}">{clip(self.type)} · <code>{clip(self.id)}</code>'
             f" · {esc(created)}</div></div></div>"
         )
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of ``GET /assets``: the assets and the pagination headers.
+
+    ``total_count`` is -1 when the server sent no ``X-Total-Count``.
+    """
+
+    assets: list[Asset]
+    page: int
+    total_pages: int
+    total_count: int
+
+
+@runtime_checkable
+class AssetSource(Protocol):
+    """What the batch, polling and panel code need of a client (an ``argil_nb.Client``)."""
+
+    max_workers: int
+    rate_limiter: RateLimiter
+
+    def get_asset(self, asset_id: object) -> Asset: ...
+
+    def list_page(
+        self,
+        *,
+        page: int = ...,
+        page_size: int = ...,
+        types: Iterable[str] = ...,
+        statuses: Iterable[str] = ...,
+    ) -> Page: ...

@@ -1,12 +1,11 @@
 """``wait()``: poll many assets until each is READY or FAILED, with few requests.
 
-Each round polls only the assets not yet finished. When they are many, one listing of
-``status=PROCESSING`` (pages of 100) tells which are still processing; only those missing
-from it are fetched one by one, to learn how they ended. When they are few, per-id GETs.
-The interval starts at ``interval`` and grows by ``BACKOFF`` up to ``max_interval`` while
-nothing changes; a change resets it. A ``RateLimitError`` that outlived the retries makes
-the next round wait at least its ``Retry-After``. Other transient errors are retried on the
-next round until the timeout.
+Each round polls only the assets not yet finished, the way the listing strategy says
+(``listing.PendingFetcher``). The pause between rounds is a ``waiting.Backoff``: it starts
+at ``interval`` and grows by ``waiting.WAIT_GROWTH`` up to ``max_interval`` while nothing
+changes; a change resets it. Transient errors (``waiting.TRANSIENT``) are tried again on
+the next round until the timeout; every request waits for the client's rate limiter, which
+also keeps a 429's ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -19,89 +18,17 @@ from typing import Any
 
 import pandas as pd
 
-from .batch import (
-    PAGE_COST,
-    PAGE_SIZE,
-    AssetSource,
-    _Progress,
-    _run,
-    fetch_each,
-    ids_of,
-    list_status,
-)
-from .errors import (
-    APIConnectionError,
-    AssetNotFound,
-    BatchError,
-    InvalidArgument,
-    RateLimitError,
-    ServerError,
-    WaitTimeout,
-)
-from .frames import assets_frame, empty_frame
-from .models import FAILED, PROCESSING, READY, Asset
+from ._checks import check_number
+from ._progress import Progress
+from .errors import AssetNotFound, BatchError, WaitTimeout
+from .frames import assets_frame, empty_frame, ids_of
+from .listing import PendingFetcher
+from .models import Asset, AssetSource
+from .waiting import TRANSIENT, WAIT_GROWTH, WAIT_INTERVAL, WAIT_MAX_INTERVAL, Backoff
 
-__all__ = ["BACKOFF", "MAX_INTERVAL", "MIN_INTERVAL", "PendingFetcher", "wait"]
+__all__ = ["wait"]
 
 log = logging.getLogger("argil_nb")
-
-_OUTCOMES = (READY, FAILED)
-MIN_INTERVAL = 0.5
-MAX_INTERVAL = 5.0
-BACKOFF = 1.5
-_TRANSIENT = (APIConnectionError, RateLimitError, ServerError)
-
-
-class PendingFetcher:
-    """Fetches the unfinished assets of one poller (``wait()``, the panel) each round.
-
-    When they are many, one listing of ``status=PROCESSING`` shows which are still
-    processing. Those that left it finished: when they are several, the first page of
-    READY and of FAILED (newest first, where fresh uploads are) shows most of them, and only
-    the rest are fetched one by one. When they are few (next to the PROCESSING pages last
-    seen), per-id GETs.
-    """
-
-    def __init__(self, client: AssetSource) -> None:
-        self.client = client
-        self.processing_pages: int | None = None
-
-    def _use_listing(self, pending: int) -> bool:
-        if self.processing_pages is None:
-            return pending >= PAGE_SIZE // 10
-        return self.processing_pages * PAGE_COST < pending
-
-    def fetch(
-        self, pending: list[str], pool: ThreadPoolExecutor
-    ) -> tuple[dict[str, Asset], dict[str, Exception]]:
-        """The latest of each pending id, and the errors of those that could not be had.
-
-        Raises what a failed listing raises (after its retries); per-id errors are returned.
-        """
-        found: dict[str, Asset] = {}
-        to_get = pending
-        quiet = _Progress(False, 0, "")
-        if self._use_listing(len(pending)):
-            listed = list_status(self.client, PROCESSING, (), pool, quiet)
-            self.processing_pages = max(1, -(-len(listed) // PAGE_SIZE))
-            still = {a.id: a for a in listed}
-            found = {i: still[i] for i in pending if i in still}
-            to_get = [i for i in pending if i not in still]
-        if len(to_get) > len(_OUTCOMES) * PAGE_COST:
-            calls = [
-                lambda s=s: self.client.list_page(page=1, page_size=PAGE_SIZE, statuses=[s])
-                for s in _OUTCOMES
-            ]
-            for _index, page, exc in _run(pool, calls):
-                if exc is not None:
-                    raise exc
-                newest = {a.id: a for a in page.assets}
-                found.update((i, newest[i]) for i in to_get if i in newest)
-            to_get = [i for i in to_get if i not in found]
-        # No second try here: the next round is one.
-        more, failed = fetch_each(self.client, to_get, pool, quiet, again=False)
-        found.update(more)
-        return found, failed
 
 
 class _Poller:
@@ -121,7 +48,7 @@ class _Poller:
         rows = [self.latest[i] for i in self.ids if i in self.latest]
         return assets_frame(rows) if rows else empty_frame()
 
-    def round(self, bar: _Progress) -> int:
+    def round(self, bar: Progress) -> int:
         """Poll once; return how many assets changed status."""
         pending = self.pending()
         before = {i: self.latest[i].status if i in self.latest else None for i in pending}
@@ -132,7 +59,7 @@ class _Poller:
             raise BatchError(self.frame(), gone)
         if failed:
             self.last_error = next(iter(failed.values()))
-            if not all(isinstance(e, _TRANSIENT) for e in failed.values()):
+            if not all(isinstance(e, TRANSIENT) for e in failed.values()):
                 raise BatchError(self.frame(), failed)
         changed = sum(1 for i in pending if i in self.latest and self.latest[i].status != before[i])
         bar.update(sum(1 for i in pending if i in self.latest and self.latest[i].is_terminal))
@@ -145,8 +72,8 @@ def wait(
     *,
     timeout: float = 600,
     progress: bool | None = None,
-    interval: float = MIN_INTERVAL,
-    max_interval: float = MAX_INTERVAL,
+    interval: float = WAIT_INTERVAL,
+    max_interval: float = WAIT_MAX_INTERVAL,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
 ) -> pd.DataFrame:
@@ -174,22 +101,20 @@ def wait(
         When some assets are still not finished after ``timeout`` seconds.
     """
     wanted = ids_of(ids)
-    if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or not timeout >= 0:
-        raise InvalidArgument(f"timeout must be a number of seconds >= 0, got {timeout!r}")
+    check_number("timeout", timeout, at_least=0, unit="seconds", infinite=True)
     deadline = clock() + timeout
-    pause = interval
+    backoff = Backoff(interval, WAIT_GROWTH, max_interval, name="wait()")
     with ThreadPoolExecutor(client.max_workers, thread_name_prefix="argil-wait") as pool:
         poller = _Poller(client, wanted, pool)
         show = progress if progress is not None else len(wanted) > 1
-        bar = _Progress(show, len(wanted), "argil: finished", unit="asset")
+        bar = Progress(
+            show, len(wanted), "argil finished", unit="asset", limiter=client.rate_limiter
+        )
         try:
             while True:
                 try:
                     changed = poller.round(bar)
-                except RateLimitError as exc:
-                    poller.last_error, changed = exc, 0
-                    pause = max(pause, exc.retry_after or 0.0)
-                except (APIConnectionError, ServerError) as exc:
+                except TRANSIENT as exc:  # a 429's Retry-After is the client limiter's to keep
                     poller.last_error, changed = exc, 0
                 if not poller.pending():
                     return poller.frame()
@@ -202,7 +127,7 @@ def wait(
                         f"{timeout:g} s{why}. The last statuses are in .frame.",
                         poller.frame(),
                     )
-                pause = interval if changed else min(pause * BACKOFF, max_interval)
+                pause = backoff.reset() if changed else backoff.grow("nothing changed")
                 sleep(min(pause, remaining))
         finally:
             bar.close()

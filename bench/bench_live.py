@@ -40,7 +40,7 @@ import pandas as pd
 import requests
 from _common import log, machine_line, main, md_table, ratio, yes_no
 
-from argil_nb import polling
+from argil_nb import polling, waiting
 from argil_nb.batch import get_assets
 from argil_nb.models import TERMINAL_STATUSES
 from argil_nb.panel import StatusPanel
@@ -73,8 +73,9 @@ LIVE_CASES = (
 PANEL_ASSETS = 2_000
 PAGE_SIZE = 24
 CHANGED = 10
-HEADER_MESSAGES = 4
-"""The counts, the progress bar's value and its text, and "last change": one each."""
+HEADER_MESSAGES = 5
+"""The counts, the progress bar and its text, "last change", and the elapsed time, rate and
+time left as of it: one each."""
 
 
 class SimClock:
@@ -259,7 +260,8 @@ def argil_wait(box: Box, every: float | None = None) -> Watch:
         dict(stats.by_route),
         rounds,
         observed.seen,
-        f"{polling.MIN_INTERVAL:g} s x{polling.BACKOFF:g} up to {polling.MAX_INTERVAL:g} s",
+        f"{waiting.WAIT_INTERVAL:g} s x{waiting.WAIT_GROWTH:g} "
+        f"up to {waiting.WAIT_MAX_INTERVAL:g} s",
     )
 
 
@@ -418,7 +420,7 @@ def live_notes(results: Sequence[LiveResult]) -> str:
                     f"that left it) at the same {PANEL_INTERVAL:g} s cadence sent "
                     f"{fixed.requests} ({fixed.requests / r.naive.requests:.1%}). Suggested "
                     f"fix (library, not done here): let `Tracker.poll` use "
-                    f"`polling._Poller.round`'s strategy for its pending ids."
+                    f"`listing.PendingFetcher`'s strategy for its pending ids."
                 )
         share = wait.requests / r.variant.requests
         if r.case.target and share > REQUEST_TARGET:
@@ -428,7 +430,7 @@ def live_notes(results: Sequence[LiveResult]) -> str:
                 f"its {wait.requests}, {wait.routes.get('get', 0)} are one GET per finished "
                 f"upload to learn its outcome, the rest {wait.routes.get('list', 0)} listing "
                 f"pages over {len(wait.rounds)} rounds: the interval goes back to "
-                f"{polling.MIN_INTERVAL:g} s after any change, and with {UPLOADS} finishes "
+                f"{waiting.WAIT_INTERVAL:g} s after any change, and with {UPLOADS} finishes "
                 f"spread over {PROCESSING[1] - PROCESSING[0]:g} s almost every round sees one. "
                 f"Listing READY/FAILED newest first (uploads list first) could learn most "
                 f"outcomes without the per-id GETs."
@@ -514,8 +516,9 @@ def live_section(results: Sequence[LiveResult]) -> str:
         f"Baseline: a `requests.Session` loop that GETs every id every "
         f"{BASELINE_INTERVAL:g} s until all are terminal (the variant stops asking an id "
         f"once it is terminal; reported, not the target). argil_nb: "
-        f"`polling.wait(client, ids, clock=, sleep=)` (interval {polling.MIN_INTERVAL:g} s, "
-        f"x{polling.BACKOFF:g} while nothing changes, at most {polling.MAX_INTERVAL:g} s), and "
+        f"`polling.wait(client, ids, clock=, sleep=)` (interval {waiting.WAIT_INTERVAL:g} s, "
+        f"x{waiting.WAIT_GROWTH:g} while nothing changes, "
+        f"at most {waiting.WAIT_MAX_INTERVAL:g} s), and "
         f"`StatusPanel(ids, interval={PANEL_INTERVAL:g}, clock=)` driven by calling "
         f"`refresh()` every {PANEL_INTERVAL:g} simulated seconds (what its background loop "
         f"does, without the thread; the finish times seen agree with `panel.history`). "
@@ -840,7 +843,8 @@ def panel_section(result: PanelResult) -> str:
         f"the same way; traitlets already skip an unchanged value). Each row is one refresh "
         f"after the first (the first, everything new: baseline {first_table}, panel "
         f"{first_panel}). The header's {HEADER_MESSAGES} messages are the counts, the "
-        f"progress bar and its text, and the time of the last change.\n\n"
+        f"progress bar and its text, the time of the last change, and the elapsed time, "
+        f"rate and time left as of it.\n\n"
         f"{msg_table}\n\n"
         f"Image bytes through the kernel: with URL thumbnails the cards carry "
         f'`<img src="http...">` and the browser fetches them; the kernel sends no image '

@@ -25,7 +25,7 @@ import pandas as pd
 import pytest
 
 import argil_nb as an
-from argil_nb import _transport, batch
+from argil_nb import waiting
 from argil_nb.frames import COLUMNS
 from argil_nb.sandbox import Sandbox
 
@@ -240,15 +240,15 @@ CASES: list[Case] = [
           lambda e: an.Client("k", "https://u:p@api.example.com"), an.InvalidArgument, "must not carry a query, fragment or login"),
     fails("Client", '`timeout=0`, `(1,)`, `"5"`, `nan`, `inf`',
           lambda e: each(lambda t: an.Client("k", timeout=t), 0, (1,), "5", float("nan"), float("inf")),
-          an.InvalidArgument, "timeout must be a positive number or a (connect, read) pair"),
+          an.InvalidArgument, "timeout must be a number of seconds > 0 or a (connect, read) pair"),
     fails("Client", "`max_retries=-1` or `True`",
           lambda e: each(lambda n: an.Client("k", max_retries=n), True, -1),
-          an.InvalidArgument, "max_retries must be a non-negative int"),
+          an.InvalidArgument, "max_retries must be an int >= 0"),
     fails("Client", "`max_workers=0`", lambda e: an.Client("k", max_workers=0),
-          an.InvalidArgument, "max_workers must be at least 1"),
+          an.InvalidArgument, "max_workers must be an int >= 1"),
     fails("Client", '`backoff_factor=-1` or `"1"`',
           lambda e: each(lambda b: an.Client("k", backoff_factor=b), "1", -1),
-          an.InvalidArgument, "backoff_factor must be a number >= 0"),
+          an.InvalidArgument, "backoff_factor must be a number of seconds >= 0"),
     fails("Client", '`session="x"`', lambda e: an.Client("k", session="x"),  # type: ignore[arg-type]
           an.InvalidArgument, "session must be a requests.Session, got str"),
     # get_asset / delete_asset: ids
@@ -557,33 +557,33 @@ def _md(text: str) -> str:
 
 def policy_section() -> str:
     """The retry policy and the outage bounds, computed from the code's constants."""
-    default = _transport.request_seconds(4, 0.5, (5.0, 30.0))
-    refused = _transport.request_seconds(4, 0.5, (0.0, 0.0))
-    limited = _transport.request_seconds(4, 0.5, (0.0, 0.0), retry_after=True)
+    default = waiting.request_seconds(4, 0.5, (5.0, 30.0))
+    refused = waiting.request_seconds(4, 0.5, (0.0, 0.0))
+    limited = waiting.request_seconds(4, 0.5, (0.0, 0.0), retry_after=True)
     return f"""\
 ## Retries and outage bounds
 
-Per request (argil_nb/_transport.py): GET and DELETE are retried up to 4 times on 429,
+Per request (argil_nb/waiting/retry.py): GET and DELETE are retried up to 4 times on 429,
 500, 502, 503, 504, connection errors and read timeouts: the first retry at once, then
-after `0.5 * 2**(n-1)` s plus up to {_transport.BACKOFF_JITTER:g} s of jitter (at most
-{_transport.BACKOFF_MAX:g} s), or after the `Retry-After` the server asks for (at most
-{_transport.RETRY_AFTER_MAX} s). A POST is retried only on 429 and on failures to connect.
+after `0.5 * 2**(n-1)` s plus up to {waiting.BACKOFF_JITTER:g} s of jitter (at most
+{waiting.BACKOFF_MAX:g} s), or after the `Retry-After` the server asks for (at most
+{waiting.RETRY_AFTER_MAX} s). A POST is retried only on 429 and on failures to connect.
 
-One request's lifetime `T` (`_transport.request_seconds`) with the default client is at
+One request's lifetime `T` (`waiting.request_seconds`) with the default client is at
 most {default:g} s with timeouts `(5, 30)`, {refused:g} s when the connection is refused
 at once, {limited:g} s when every answer is a 429 with a long `Retry-After`.
 
-Per batch (argil_nb/batch.py, argil_nb/_fetch.py): a request that still failed with
+Per batch (argil_nb/listing.py, argil_nb/_fetch.py, argil_nb/waiting/backoff.py): a request that still failed with
 `APIConnectionError`, `ServerError` or `RateLimitError` gets one more try (a listing page
 at once, a GET after the others), so a transient failure reaches the user only when both
 tries exhaust their retries: about 4e-8 per request under 18 % random faults, against
-2e-4 for one try. An outage is cut short: once {batch.BREAKER} GETs in a row have failed
+2e-4 for one try. An outage is cut short: once {waiting.BREAKER} GETs in a row have failed
 that way, no more are sent. During an outage:
 
 | call | returns within | raises |
 |---|---|---|
 | `get_assets`, listing plan (10 ids or more) | about 4 `T`: a page asked twice, then per-id GETs that stop | `BatchError`; each id's error in `.errors` is an `APIConnectionError` (with `errors="coerce"`, in the `error` column) |
-| `get_assets`, per-id plan | about 2 `T` (`max_workers` >= {batch.BREAKER}): at most {batch.BREAKER} + `max_workers` - 1 requests | the same |
+| `get_assets`, per-id plan | about 2 `T` (`max_workers` >= {waiting.BREAKER}): at most {waiting.BREAKER} + `max_workers` - 1 requests | the same |
 | `list_assets` | 2 `T`: the first page asked twice | `APIConnectionError` itself: a listing with holes would look complete |
 | `wait` | its `timeout`, plus the round in progress: outages are ridden out round after round | `WaitTimeout`, with the last frame |
 """

@@ -178,6 +178,55 @@ def test_sandbox_command_serves_in_the_foreground():
         proc.wait(timeout=10)
 
 
+def test_sandbox_command_takes_limits_seed_and_live_options():
+    import requests
+
+    proc = subprocess.Popen(
+        [
+            sys.executable, "-m", "argil_nb.cli", "sandbox", "--port", "0",
+            "--seed", "5", "--initial-assets", "7", "--rate-limit", "2", "--burst", "3",
+            "--write-rate-limit", "0.5", "--write-burst", "1",
+            "--rate-limit-headers", "ietf-structured", "--latency", "0.01",
+            "--churn-per-request", "1",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env_with(),
+    )  # fmt: skip
+    try:
+        proc.stdout.readline()
+        exports = dict(word.split("=", 1) for word in proc.stdout.readline().split()[1:])
+        base_url, key = exports["ARGIL_BASE_URL"], exports["ARGIL_API_KEY"]
+        assert base_url.startswith("http://127.0.0.1:") and key.startswith("sk-sandbox-")
+        with requests.Session() as api:
+            api.headers["x-api-key"] = key
+            first = api.get(f"{base_url}/assets", params={"status": "FAILED"})
+            assert first.headers["RateLimit-Policy"] == '"read";q=3;w=2'
+            assert first.headers["RateLimit"].startswith('"read";r=2;')
+            upload = {"name": "a.png", "type": "IMAGE", "url": "https://e.com/a.png"}
+            writes = [api.post(f"{base_url}/assets", json=upload) for _ in range(2)]
+            assert [w.status_code for w in writes] == [201, 429]
+            assert writes[1].headers["RateLimit-Policy"] == '"write";q=1;w=2'
+        seeded = {a["id"] for a in Sandbox(seed=5, initial_assets=7).assets()}
+        listed = {a["id"] for a in first.json()}
+        assert listed <= seeded  # the seed, after one churn turn (one arrival, PROCESSING)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_sandbox_command_refuses_bad_options():
+    result = subprocess.run(
+        [sys.executable, "-m", "argil_nb.cli", "sandbox", "--port", "0", "--burst", "0"],
+        capture_output=True,
+        text=True,
+        env=env_with(),
+        timeout=60,
+    )
+    assert result.returncode == 2 and "burst" in result.stderr
+    assert "Traceback" not in result.stderr and result.stdout == ""
+
+
 def test_lab_copies_the_notebooks_and_never_over_yours(tmp_path):
     # Starting JupyterLab from the installed wheel is tests/test_wheel.py's job.
     from argil_nb import lab

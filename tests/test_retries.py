@@ -10,7 +10,7 @@ import pytest
 import urllib3.util.retry
 
 import argil_nb as an
-from argil_nb._transport import BACKOFF_JITTER, RETRY_AFTER_MAX
+from argil_nb.waiting import BACKOFF_JITTER, RETRY_AFTER_MAX
 
 from .conftest import CANARY_KEY
 

@@ -10,9 +10,10 @@ The short soak runs by default (CI); the long one is ``pytest -m slow tests/test
 ``python -m tests.test_soak [--long]`` runs one outside pytest and prints its figures as
 the markdown row kept in docs/reliability.md.
 
-Why the short soak takes about half a minute: each 429 costs its Retry-After (1 s) of one
-worker, and 5 % of ~1,800 requests are 429s: ~90 s of sleeping over 8 workers, ~11 s of
-wall time. The 5,000-id ``get_assets`` itself is listing (~55 pages); the per-id path is
+Why the short soak takes about a minute: each 429 pauses every worker of the client for
+its Retry-After (1 s: the client's rate limiter takes a 429 as the server's word for the
+whole workspace), and 5 % of ~1,800 requests are 429s: up to ~90 s of pauses, less where
+429s come together. The 5,000-id ``get_assets`` itself is listing (~55 pages); the per-id path is
 soaked on 1,000 ids (all 5,000 of a 20,000-asset account in the long run). The read
 timeout (1 s) leaves room for a loaded CI machine; stalls last 2 s, past it.
 """
@@ -34,8 +35,8 @@ import urllib3.util.retry
 
 import argil_nb as an
 from argil_nb import batch
-from argil_nb._transport import request_seconds
 from argil_nb.sandbox import Sandbox
+from argil_nb.waiting import BREAKER, request_seconds
 
 from .conftest import CANARY_KEY
 
@@ -291,7 +292,7 @@ def test_outage_is_reported_within_the_bound(sandbox, sleeps):
     sent = [e for e in errors.values() if str(e).startswith("could not reach the API")]
     not_sent = [e for e in errors.values() if "was not fetched" in str(e)]
     assert sent and not_sent and len(sent) + len(not_sent) == len(ids)
-    limit = 3 * 2 + batch.BREAKER + client.max_workers - 1
+    limit = 3 * 2 + BREAKER + client.max_workers - 1
     assert session.count <= limit
     per_request = request_seconds(4, 0.5, (0.0, 0.0))  # refused at once: no timeouts
     assert len(sleeps) <= session.count * 3  # attempts 2..4 sleep; the first retry is at once
@@ -310,7 +311,7 @@ def test_outage_with_the_per_id_plan_sends_few_requests(sandbox, sleeps):
     frame = batch.get_assets(client, ids, plan="get", errors="coerce", progress=False)
     assert frame["id"].tolist() == ids and frame["error"].notna().all()
     assert frame["error"].str.startswith("APIConnectionError: ").all()
-    assert session.count <= batch.BREAKER + client.max_workers - 1
+    assert session.count <= BREAKER + client.max_workers - 1
     sandbox.start()
 
 
@@ -342,7 +343,7 @@ def test_an_outage_mid_batch_keeps_the_rows_fetched(sandbox, sleeps):
     fetched, failed = info.value.frame, info.value.errors
     assert fetched["id"].tolist() == ids[:6] and list(failed) == ids[6:]
     assert all(isinstance(e, an.APIConnectionError) for e in failed.values())
-    assert session.count == 6 + batch.BREAKER
+    assert session.count == 6 + BREAKER
     assert "14 of 20 assets failed (14 APIConnectionError)" in str(info.value)
     sandbox.start()
 

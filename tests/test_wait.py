@@ -6,7 +6,7 @@ import uuid
 import pytest
 
 import argil_nb as an
-from argil_nb import polling
+from argil_nb import polling, waiting
 
 
 def upload(client, n):
@@ -31,16 +31,16 @@ def test_waits_until_every_asset_is_terminal(sandbox, client, clock):
     assert set(frame["status"]) <= {"READY", "FAILED"}
     truth = {a["id"]: a["status"] for a in sandbox.assets()}
     assert all(truth[i] == s for i, s in zip(frame["id"], frame["status"]))
-    assert slept and max(slept) <= polling.MAX_INTERVAL
+    assert slept and max(slept) <= waiting.WAIT_MAX_INTERVAL
 
 
 def test_interval_backs_off_to_the_maximum(sandbox, client, clock):
     sandbox.configure(processing_seconds=(60.0, 60.0))
     ids = upload(client, 1)
     _, slept = run_wait(client, ids, clock)
-    assert slept[0] == polling.MIN_INTERVAL
+    assert slept[0] == waiting.WAIT_INTERVAL
     assert all(b >= a for a, b in itertools.pairwise(slept))
-    assert slept[-1] == polling.MAX_INTERVAL
+    assert slept[-1] == waiting.WAIT_MAX_INTERVAL
 
 
 def test_many_uploads_are_polled_by_listing(sandbox, client, clock):
