@@ -118,7 +118,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_lab(args: argparse.Namespace) -> int:
     from .lab import run_lab
 
-    return run_lab(port=args.port, notebooks=args.notebooks)
+    return run_lab(args.folder, port=args.port)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -195,9 +195,17 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--count", type=int, default=8, help="assets to upload")
     p.set_defaults(run=cmd_demo)
 
-    p = sub.add_parser("lab", help="start a sandbox and JupyterLab on the notebooks")
+    p = sub.add_parser(
+        "lab",
+        help="copy the example notebooks into a folder, start a sandbox and JupyterLab there",
+        description="Copy the example notebooks into FOLDER (never over a file already there), "
+        "then start an offline sandbox and JupyterLab on FOLDER, wired to the sandbox. "
+        'Needs JupyterLab: pip install "argil-nb[notebooks]".',
+    )
+    p.add_argument(
+        "folder", nargs="?", default="argil-notebooks", help="default: ./argil-notebooks"
+    )
     p.add_argument("--port", type=int, default=8888)
-    p.add_argument("--notebooks", default="notebooks")
     p.set_defaults(run=cmd_lab)
     return parser
 

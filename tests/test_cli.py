@@ -227,45 +227,34 @@ def test_sandbox_command_refuses_bad_options():
     assert "Traceback" not in result.stderr and result.stdout == ""
 
 
-def test_lab_starts_jupyterlab_wired_to_a_sandbox(tmp_path):
-    import socket
-    import time
+def test_lab_copies_the_notebooks_and_never_over_yours(tmp_path):
+    # Starting JupyterLab from the installed wheel is tests/test_wheel.py's job.
+    from argil_nb import lab
 
-    import requests
+    shipped = sorted(p.name for p in lab.shipped_notebooks().glob("*.ipynb"))
+    assert len(shipped) == 3
+    folder = tmp_path / "mine"
+    assert all(line.startswith("copied") for line in lab.copy_notebooks(folder))
+    assert sorted(p.name for p in folder.iterdir()) == shipped
+    (folder / shipped[0]).write_text("{}")
+    lines = lab.copy_notebooks(folder)
+    assert "kept your" in lines[0] and all("up to date" in line for line in lines[1:])
+    assert (folder / shipped[0]).read_text() == "{}"
+    assert "the notebooks argil_nb came with" in lab.copy_notebooks(lab.shipped_notebooks())[0]
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(an.InvalidArgument, match="not a folder"):
+        lab.copy_notebooks(tmp_path / "file")
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    (tmp_path / "notebooks").mkdir()
-    env = env_with(
-        JUPYTER_CONFIG_DIR=str(tmp_path / "cfg"),
-        JUPYTERLAB_SETTINGS_DIR=str(tmp_path / "s"),
-        JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / "w"),
-    )
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "argil_nb.cli", "lab", "--port", str(port)],
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env=env,
-    )
-    try:
-        banner = proc.stdout.readline()
-        assert "sandbox on http://127.0.0.1:" in banner and f":{port}/lab" in banner
-        deadline = time.monotonic() + 60
-        status = None
-        while time.monotonic() < deadline and status is None:
-            try:
-                status = requests.get(f"http://127.0.0.1:{port}/api/status", timeout=2).status_code
-            except requests.ConnectionError:
-                time.sleep(0.5)
-        assert status in (200, 403), "JupyterLab did not answer"
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=30) == 0
-    with pytest.raises(requests.ConnectionError):
-        requests.get(f"http://127.0.0.1:{port}/api/status", timeout=2)
+
+def test_lab_without_jupyterlab_says_what_to_install(tmp_path, monkeypatch):
+    import importlib.util
+
+    from argil_nb import lab
+
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(an.InvalidArgument, match=r"argil-nb\[notebooks\]"):
+        lab.run_lab(tmp_path / "nb")
+    assert not (tmp_path / "nb").exists()
 
 
 def test_watch_stops_cleanly_on_ctrl_c(box):
