@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+from .errors import ArgilError
 from .listing import LISTING_ORDER, LISTING_PASSES, page_again
 from .models import MAX_PAGE_SIZE, PROCESSING, Asset, AssetSource
 
@@ -61,10 +62,14 @@ class ServerClock:
         self._synced = False
 
     def sync(self) -> None:
-        """Ask the server once for its clock when none of its answers was seen yet."""
+        """Ask the server once for its clock when none of its answers was seen yet (a
+        failure leaves the local clock, and its larger margin)."""
         if self.client.server_date is None and not self._synced:
             self._synced = True
-            page_again(self.client, page=1, page_size=1, statuses=[PROCESSING])
+            try:
+                self.client.list_page(page=1, page_size=1, statuses=[PROCESSING])
+            except ArgilError as exc:
+                log.debug("uploads: no server clock (%s): the local clock is used", exc)
 
     def now(self) -> tuple[datetime, str]:
         """``(time, "server")``, or the local clock and ``"local"`` without a ``Date``."""

@@ -10,8 +10,8 @@ of a batch that died (their intent is in the journal, their answer is not) get t
 from the moment the batch is resumed, unless their intent is older than
 :data:`QUIET_AFTER` seconds.
 
-The assumption, stated in docs/reliability.md: the server acts on a request within the
-client's read timeout, or not at all.
+The assumption, stated in docs/reliability.md: a server that is still to act on a request
+does so within one more read timeout after the client gave up on it.
 """
 
 from __future__ import annotations
