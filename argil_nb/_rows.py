@@ -128,7 +128,7 @@ def _cells(items: Any) -> list[tuple[object, object, object]]:
             for url, name, kind in zip(*columns, strict=True)
         ]
     if items is None or isinstance(items, (str, bytes)) or not isinstance(items, Iterable):
-        hint = "wrap a single URL in a list" if isinstance(items, str) else ""
+        hint = "Wrap a single URL in a list" if isinstance(items, str) else ""
         raise invalid(
             "items", "a list of URLs or a DataFrame with a 'url' column", type(items), hint
         )
@@ -179,7 +179,12 @@ def upload_rows(items: Any) -> list[UploadRow]:
         shown = "; ".join(problems[:_SHOWN_ERRORS])
         hidden = len(problems) - _SHOWN_ERRORS
         more = f" (and {hidden} more)" if hidden > 0 else ""
-        also = f" Also, {len(duplicates)} names are used more than once." if duplicates else ""
+        also = (
+            f" Also, {len(duplicates)} name{'s are' if len(duplicates) > 1 else ' is'} given to "
+            "more than one row."
+            if duplicates
+            else ""
+        )
         raise InvalidArgument(
             f"{len(problems)} of {len(cells)} rows cannot be uploaded: {shown}{more}.{also} "
             "Nothing was sent."
