@@ -252,9 +252,9 @@ class _Batch:
         with self._lock:
             self.posts[index] = self.posts.get(index, 0) + 1
         try:
-            asset = breaker.call(
-                lambda: self.client.create_asset(row.url, name=row.name, type=row.type)
-            )
+            asset = breaker.call(lambda: self._create(row))
+            if isinstance(asset, RateLimitError):
+                raise asset
             if asset is None:  # the breaker tripped meanwhile: not sent
                 self.book.absent(row)
                 self._not_sent(index, breaker)
@@ -282,6 +282,14 @@ class _Batch:
             except JournalError as journal_error:
                 self.stopped = self.stopped or journal_error
 
+    def _create(self, row: UploadRow) -> Asset | RateLimitError:
+        """One POST; a 429 (after the transport's retries) is returned, not raised: the
+        server answered, so it does not count towards the breaker's outage."""
+        try:
+            return self.client.create_asset(row.url, name=row.name, type=row.type)
+        except RateLimitError as exc:
+            return exc
+
     def _not_sent(self, index: int, breaker: Breaker) -> None:
         cause = breaker.tripped or self.stopped
         if isinstance(cause, JournalError):
@@ -294,24 +302,26 @@ class _Batch:
         )
 
 
-def _result(rows: list[UploadRow], batch: _Batch, errors: str) -> pd.DataFrame:
+def _result(
+    rows: list[UploadRow],
+    assets: dict[int, Asset | dict[str, Any]],
+    failed: dict[int, Exception],
+    errors: str,
+) -> pd.DataFrame:
     """The frame: one row per input row (``raise``: those that made it), plus ``url``."""
-    keep = [r for r in rows if errors == "coerce" or r.index in batch.assets]
-    records: list[Any] = [
-        batch.assets.get(r.index) or {"name": r.name, "type": r.type} for r in keep
-    ]
+    keep = [r for r in rows if errors == "coerce" or r.index in assets]
+    records: list[Any] = [assets.get(r.index) or {"name": r.name, "type": r.type} for r in keep]
     frame = assets_frame(records) if records else empty_frame()
     frame[URL_COLUMN] = pd.array([r.url for r in keep], dtype=STRING)
     if errors == "coerce":
         messages = [
-            None if r.index in batch.assets else f"{type(e).__name__}: {e}"
+            None if r.index in assets else f"{type(e).__name__}: {e}"
             for r in keep
-            for e in [batch.errors.get(r.index, ArgilError("not uploaded"))]
+            for e in [failed.get(r.index, ArgilError("not uploaded"))]
         ]
         frame[ERROR_COLUMN] = pd.array(messages, dtype=STRING)
-    elif batch.errors:
-        failed = {index: batch.errors[index] for index in sorted(batch.errors)}
-        raise BatchError(frame, failed)
+    elif failed:
+        raise BatchError(frame, {index: failed[index] for index in sorted(failed)})
     return frame
 
 
@@ -369,11 +379,7 @@ def create_assets(
     if journal is not None:
         check_journal_path(journal)
     if not rows:
-        return _result(
-            [],
-            _Batch(client, [], Journal(), Progress(False, 0, ""), Settle(0), ServerClock(client)),
-            errors,
-        )
+        return _result([], {}, {}, errors)
     book = open_journal(journal, client.base_url)
     seconds = settle_seconds(client.timeout)
     bar = Progress(progress, len(rows), "argil uploading", "asset", client.rate_limiter)
@@ -389,4 +395,4 @@ def create_assets(
         bar.close()
     if batch.stopped is not None:
         raise batch.stopped
-    return _result(rows, batch, errors)
+    return _result(rows, batch.assets, batch.errors, errors)
