@@ -17,6 +17,7 @@ does so within one more read timeout after the client gave up on it.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 
@@ -61,14 +62,19 @@ class Settle:
         self._clock = clock
         self._sleep = sleep if sleep is not None else _sleep
         self._until = -float("inf")
+        self._lock = threading.Lock()
 
     def note(self) -> None:
-        """An upload just failed ambiguously (or a batch with some resumes): start the wait."""
-        self._until = max(self._until, self._clock() + self.seconds)
+        """An upload just failed ambiguously (or a batch with some resumes): start the wait.
+
+        Thread-safe: the upload workers call it."""
+        with self._lock:
+            self._until = max(self._until, self._clock() + self.seconds)
 
     def wait(self, count: int) -> float:
         """Wait until ``count`` ambiguous uploads may be looked for; returns the seconds waited."""
-        left = self._until - self._clock()
+        with self._lock:
+            left = self._until - self._clock()
         if left <= 0:
             return 0.0
         log.debug("uploads: %d answers lost, looking for them in %.1f s", count, left)
