@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import time
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -118,6 +119,9 @@ class Transport:
         parts = urlsplit(base_url)
         self.session.mount(f"{parts.scheme}://{parts.netloc}/", adapter)
         self._origin = _origin(base_url)
+        self.last_date: tuple[str, float] | None = None
+        """The ``Date`` header of the latest answer that had one, and the local
+        ``time.time()`` when it arrived: the server's clock, for ``Client.server_date``."""
 
     def request(
         self,
@@ -183,6 +187,9 @@ class Transport:
                 f"Check the network and base_url ({self.base_url})."
             ) from None
         log.debug("%s %s -> %s", method, shown_path, response.status_code)
+        date = response.headers.get("Date")
+        if date:
+            self.last_date = (date, time.time())
         self.limiter.observe(method, response.status_code, response.headers)
         return response
 

@@ -1,4 +1,4 @@
-"""The ``argil-nb`` command: sandbox, get, list, export, watch, demo, lab."""
+"""The ``argil-nb`` command: sandbox, get, list, export, upload, watch, demo, lab."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import pandas as pd
 from .client import Client
 from .csvio import to_csv
 from .errors import ArgilError, InvalidArgument
+from .frames import COLUMNS, schema_frame
 from .terminal import table_text
 
 __all__ = ["main"]
@@ -101,6 +102,61 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _items_file(path: str) -> pd.DataFrame | list[str]:
+    """A .csv with a ``url`` column (and optional ``name``, ``type``), or URLs one per line."""
+    file = Path(path)
+    if not file.is_file():
+        raise InvalidArgument(f"items file {path!r} does not exist")
+    if file.suffix.lower() == ".csv":
+        frame = pd.read_csv(file, dtype=str, keep_default_na=False)
+        if "url" not in frame.columns:
+            raise InvalidArgument(
+                f"{path!r} has no 'url' column (columns: {list(frame.columns)[:8]}); the "
+                "items file needs one, and may have 'name' and 'type' columns"
+            )
+        return frame
+    lines = file.read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
+def _with_latest(frame: pd.DataFrame, latest: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` (uploads, with url and error) with the statuses of ``latest``."""
+    newest = {str(row["id"]): row for _, row in latest.iterrows()}
+    records = []
+    for _, row in frame.iterrows():
+        source = newest.get(str(row["id"]), row)
+        records.append({column: source[column] for column in COLUMNS})
+    out = schema_frame({c: [r[c] for r in records] for c in COLUMNS})
+    for extra in ("url", "error"):
+        out[extra] = frame[extra].array
+    return out
+
+
+def cmd_upload(args: argparse.Namespace) -> int:
+    items = _items_file(args.items)
+    client = _client(args)
+    frame = client.create_assets(items, journal=args.journal, errors="coerce")
+    failed = frame[frame["error"].notna()]
+    done = frame[frame["error"].isna()]
+    kept = f"; journal: {args.journal}" if args.journal else ""
+    print(f"{len(done)} of {len(frame)} rows uploaded{kept}")
+    if args.watch and len(done):
+        from .terminal import watch_in_terminal
+
+        frame = _with_latest(frame, watch_in_terminal(client, done["id"], interval=args.interval))
+    else:
+        print(table_text(frame))
+    _write(frame, args.csv)
+    if len(failed):
+        print(f"{len(failed)} rows failed:", file=sys.stderr)
+        for index, row in failed.iterrows():
+            print(f"  row {index}: {row['url']}: {row['error']}", file=sys.stderr)
+        again = f" --journal {args.journal}" if args.journal else " (with a --journal next time)"
+        print(f"run the same command again{again} to retry them", file=sys.stderr)
+        return 1
+    return 0
+
+
 def cmd_watch(args: argparse.Namespace) -> int:
     from .terminal import watch_in_terminal
 
@@ -183,6 +239,22 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--ids", required=True, help="ids one per line, or a CSV with an id column")
     p.add_argument("--csv", required=True, help="the .csv file to write")
     p.set_defaults(run=cmd_export)
+
+    p = sub.add_parser(
+        "upload",
+        help="upload the URLs of a file, each exactly once, at the write limit",
+        description="Upload every row of ITEMS (a .csv with a 'url' column and optional "
+        "'name' and 'type' columns, or a text file of URLs one per line), each exactly once, "
+        "as fast as the write limit allows. With --journal, running the same command again "
+        "after a crash or a failure resumes the batch: rows already uploaded are not "
+        "uploaded again. Exits 1 when rows failed, listing them.",
+    )
+    p.add_argument("items", help="a .csv with a url column, or URLs one per line")
+    p.add_argument("--journal", help="the batch's journal file (makes a rerun resume it)")
+    p.add_argument("--watch", action="store_true", help="then watch until READY or FAILED")
+    p.add_argument("--interval", type=float, default=2.0, help="seconds between refreshes")
+    p.add_argument("--csv", help="write the final table (with url and error) to this .csv")
+    p.set_defaults(run=cmd_upload)
 
     p = sub.add_parser("watch", help="a live table until every asset is READY or FAILED")
     p.add_argument("ids", nargs="+")

@@ -8,6 +8,9 @@ asks it and never re-implements it:
 * ``limiter``: :class:`RateLimiter`, the pace of one client's requests: a budget for reads
   and one for writes (Argil's documented 600 and 60 a minute on its own host), a shared
   pause after a 429, and the server's rate-limit headers (read by ``headers``).
+* ``settle``: :class:`Settle`, how long to leave the server before looking for an upload
+  whose answer was lost (a 5xx, a dropped connection, a batch that died), so that one the
+  server is still creating is not uploaded again.
 * ``backoff``: :class:`Backoff`, the growing pause between the rounds of a poller (``wait()``
   while nothing changes, the panel while its polls fail), with each poller's numbers
   (``WAIT_*``, ``PANEL_*``); :class:`Breaker`, which stops a
@@ -47,6 +50,7 @@ from .retry import (
     make_retry,
     request_seconds,
 )
+from .settle import QUIET_AFTER, Settle, settle_seconds
 
 __all__ = [
     "ARGIL_READS_PER_MINUTE",
@@ -56,6 +60,7 @@ __all__ = [
     "BREAKER",
     "PANEL_GROWTH",
     "PANEL_MAX_BACKOFF",
+    "QUIET_AFTER",
     "RETRY_AFTER_MAX",
     "RETRY_STATUSES",
     "TRANSIENT",
@@ -67,8 +72,10 @@ __all__ = [
     "Breaker",
     "Hold",
     "RateLimiter",
+    "Settle",
     "argil_budget",
     "kind_of",
     "make_retry",
     "request_seconds",
+    "settle_seconds",
 ]
