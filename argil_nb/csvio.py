@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import errno
 import os
 import secrets
 from pathlib import Path
@@ -35,6 +36,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ._checks import invalid
 from ._compat import c_parser_cuts_at_nul
 from .errors import InvalidArgument
 from .frames import COLUMNS, STRING, categorical
@@ -59,7 +61,7 @@ def _unescape(value: object) -> object:
 
 def _check_target(path: str | os.PathLike[str]) -> Path:
     if not isinstance(path, (str, os.PathLike)):
-        raise InvalidArgument(f"path must be a str or a Path, got {type(path).__name__}")
+        raise invalid("path", "a str or a Path", type(path))
     target = Path(path)
     if target.suffix.lower() != ".csv":
         raise InvalidArgument(f"refusing to write {str(target)!r}: the path must end in .csv")
@@ -180,8 +182,18 @@ def read_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
         When the file is not a status table: not UTF-8 CSV, no header, the schema's columns
         missing, or a ``created_at`` that is not ISO 8601.
     FileNotFoundError
-        When there is no such file.
+        When there is no such file (the message names the full path it looked at).
     """
+    if not isinstance(path, (str, os.PathLike)):
+        raise invalid("path", "a str or a Path", type(path))
+    source = Path(path)
+    if source.is_dir():
+        raise InvalidArgument(f"{str(source)!r} is a folder: read_csv takes a .csv file's path")
+    if not source.exists():
+        full = source if source.is_absolute() else Path.cwd() / source
+        raise FileNotFoundError(
+            errno.ENOENT, f"No status table to read: no file {str(full)!r}", os.fspath(path)
+        )
     # pandas < 3.1: the C parser cuts a text at a NUL byte; the python one reads it whole
     # (slower, so only for the rare file that holds one).
     engine = "python" if c_parser_cuts_at_nul() and _holds_nul(path) else "c"

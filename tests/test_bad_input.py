@@ -511,9 +511,11 @@ CASES: list[Case] = [
           an.InvalidArgument, "refusing to overwrite"),
     gives("to_csv", "a frame with only some schema columns", "written as given; `read_csv` then names the missing columns",
           written_then_read, lambda path, e: path.exists()),
-    fails("read_csv", "a missing file", lambda e: an.read_csv(e.tmp / "missing.csv"), FileNotFoundError, "No such file"),
+    fails("read_csv", "a missing file", lambda e: an.read_csv(e.tmp / "missing.csv"), FileNotFoundError, "No status table to read: no file '/"),
     fails("read_csv", "`None`", lambda e: an.read_csv(None),  # type: ignore[arg-type]
-          an.InvalidArgument, "is not an argil_nb status table"),
+          an.InvalidArgument, "path must be a str or a Path, got NoneType"),
+    fails("read_csv", "a folder", lambda e: an.read_csv(e.tmp),
+          an.InvalidArgument, "is a folder: read_csv takes a .csv file's path"),
     fails("read_csv", "an empty file", lambda e: an.read_csv(write("")(e)),
           an.InvalidArgument, "is not an argil_nb status table: No columns to parse from file"),
     fails("read_csv", "a binary file", lambda e: an.read_csv(write(b"\xff\xfe\x00PK\x03\x04")(e)),
