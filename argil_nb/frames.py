@@ -13,7 +13,9 @@ thumbnail_url   string
 =============== ======================================================================
 
 ``string`` is ``pandas.StringDtype("python")`` (NA is ``pd.NA``): the same under pandas 2.2 and
-3.x, with or without pyarrow. The categories are held in an object Index for the same reason.
+3.x, with or without pyarrow. The categories are held in a ``string`` Index too, for the same
+reason and so that a missing status or type shows ``<NA>`` like a missing text (an object
+Index would show ``NaN``).
 """
 
 from __future__ import annotations
@@ -71,7 +73,7 @@ def category_dtype(column: str, values: Iterable[Any] = ()) -> pd.CategoricalDty
     known = _KNOWN[column]
     extra = (str(v) for v in dict.fromkeys(values) if not is_missing(v))
     categories = pd.Index([*known, *(v for v in dict.fromkeys(extra) if v not in known)])
-    return pd.CategoricalDtype(categories=categories.astype(object), ordered=False)
+    return pd.CategoricalDtype(categories=categories.astype(STRING), ordered=False)
 
 
 def _text(values: Sequence[Any]) -> pd.api.extensions.ExtensionArray:
