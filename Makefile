@@ -1,33 +1,49 @@
-# Two entry points a newcomer needs: `make demo` and `make test`. Both set up .venv first.
+# Two entry points a newcomer needs: `make demo` and `make test`. Both set up first, into the
+# active virtual environment or (non-base) conda environment when there is one, else .venv.
 PYTHON ?= python3
-VENV := .venv
-BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: setup demo test lint lab bench notebooks clean
+ifneq ($(VIRTUAL_ENV),)
+ENV := $(VIRTUAL_ENV)
+else ifneq ($(and $(CONDA_PREFIX),$(filter-out base,$(CONDA_DEFAULT_ENV))),)
+ENV := $(CONDA_PREFIX)
+else
+ENV := .venv
+endif
+BIN := $(ENV)/bin
+STAMP := $(ENV)/.argil-nb-dev
 
-setup: $(VENV)/.installed
+# The floors job: every runtime dependency and the notebooks extra at its floor.
+FLOORS := .venv-floors
+NBVAL := --nbval --nbval-sanitize-with notebooks/sanitize.cfg
 
-$(VENV)/.installed: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
+.PHONY: setup demo test lint lab bench notebooks reliability floors test-floors clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+ifeq ($(ENV),.venv)
+	$(PYTHON) -m venv $(ENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+endif
+	@echo "installing argil_nb (editable) and its dev tools into $(ENV)"
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
 demo: setup
 	$(BIN)/argil-nb demo
 
 lint: setup
-	$(BIN)/ruff check argil_nb tests bench
-	$(BIN)/ruff format --check argil_nb tests bench
+	$(BIN)/ruff check argil_nb tests bench scripts setup.py
+	$(BIN)/ruff format --check argil_nb tests bench scripts setup.py
 	$(BIN)/mypy
 
 test: setup
 	bash scripts/ensure-chromium.sh
-	$(BIN)/python -m pytest tests notebooks --nbval --nbval-sanitize-with notebooks/sanitize.cfg $(PYTEST_ARGS)
+	$(BIN)/python -m pytest tests notebooks $(NBVAL) $(PYTEST_ARGS)
 
 lab: setup
-	$(BIN)/argil-nb lab
+	$(BIN)/argil-nb lab notebooks
 
 notebooks: setup
 	$(BIN)/python scripts/refresh_notebooks.py
@@ -35,5 +51,24 @@ notebooks: setup
 bench: setup
 	$(BIN)/python bench/run_all.py
 
+# docs/reliability.md, from the cases in tests/test_bad_input.py (its soak rows are kept).
+reliability: setup
+	$(BIN)/python -m tests.test_bad_input --write
+
+# .ci/floors.txt, from the floors declared in pyproject.toml.
+floors: setup
+	$(BIN)/python scripts/floors.py
+
+$(FLOORS)/.installed: pyproject.toml .ci/floors.txt
+	rm -rf $(FLOORS)
+	$(PYTHON) -m venv $(FLOORS)
+	$(FLOORS)/bin/python -m pip install --quiet --upgrade pip
+	$(FLOORS)/bin/python -m pip install --quiet -c .ci/floors.txt -e '.[test]'
+	touch $@
+
+test-floors: $(FLOORS)/.installed
+	$(FLOORS)/bin/python scripts/floors.py --installed
+	$(FLOORS)/bin/python -m pytest tests notebooks $(NBVAL) -m "not browser and not slow" $(PYTEST_ARGS)
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .venv $(FLOORS) .pytest_cache .mypy_cache .ruff_cache build dist *.egg-info

@@ -24,6 +24,7 @@ from .errors import (
     InvalidArgument,
     InvalidAssetId,
     InvalidResponse,
+    JournalError,
     RateLimitError,
     ServerError,
     WaitTimeout,
@@ -57,6 +58,7 @@ __all__ = [
     "InvalidArgument",
     "InvalidAssetId",
     "InvalidResponse",
+    "JournalError",
     "RateLimitError",
     "ServerError",
     "StatusPanel",
@@ -64,6 +66,7 @@ __all__ = [
     "__version__",
     "assets_frame",
     "connect",
+    "create_assets",
     "get_asset",
     "get_assets",
     "list_assets",
@@ -91,6 +94,13 @@ def list_assets(
 ) -> pd.DataFrame:
     """``Client.list_assets`` on the default client."""
     return default_client().list_assets(type=type, status=status, progress=progress)
+
+
+def create_assets(
+    items: Any, *, journal: Any = None, errors: str = "raise", progress: bool | None = None
+) -> pd.DataFrame:
+    """``Client.create_assets`` on the default client: upload many URLs, exactly once."""
+    return default_client().create_assets(items, journal=journal, errors=errors, progress=progress)
 
 
 def wait(ids: Any, *, timeout: float = 600, progress: bool | None = None) -> pd.DataFrame:

@@ -1,75 +1,49 @@
-"""The status panel's pieces that are not its state: card and header HTML, card slots, and
-the cache of inline thumbnails.
+"""The HTML of one asset in the status panel: a card (grid view) or a row (list view).
 
-Every piece of user data goes through ``argil_nb._html`` (escaped; only http(s) URLs become
-image sources). The HTML holds no time that moves on its own, so a card's string only
-changes when its asset does, and the panel can skip assigning an unchanged value.
+Pure: no widget, no HTTP, no lock; input is the tracker's immutable ``AssetView``. Every
+piece of user data goes through ``argil_nb._html`` (escaped; only http(s) URLs become image
+sources). The HTML holds no time that moves on its own, so a card's string only changes when
+its asset does, and the panel can skip assigning an unchanged value.
+
+Both shapes have a fixed size whatever the name, status or theme: every line is one line
+(``nowrap``, ellipsis, the full text on hover), so the grid never jumps.
 """
 
 from __future__ import annotations
 
-import logging
-import threading
-from collections.abc import Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from typing import Any
 
-import ipywidgets as widgets
-import requests
-
-from ._html import STATUS_COLOURS, badge, esc, is_web_url, thumbnail
-from .models import PROCESSING, STATUSES
+from ._html import FONT, MUTED, TEXT, WARNING, badge, border, clip, esc, paint, thumbnail
+from ._view import NOT_FOUND, AssetView, Timing
+from .models import FAILED, PROCESSING
 
 __all__ = [
+    "CARD_HEIGHT",
+    "CARD_MIN_WIDTH",
+    "ROW_HEIGHT",
+    "ROW_THUMB",
     "THUMB_SIZE",
-    "Card",
-    "InlineThumbnails",
     "card_html",
-    "close_widgets",
-    "counts_html",
     "format_duration",
-    "set_trait",
+    "note",
+    "row_html",
+    "timing_text",
 ]
 
-log = logging.getLogger("argil_nb")
-
 THUMB_SIZE = 96
-"""Thumbnail width in pixels (height 9/16 of it)."""
-_IMAGE_FORMATS = {
-    "image/png": "png",
-    "image/jpeg": "jpeg",
-    "image/gif": "gif",
-    "image/webp": "webp",
-}
-MAX_THUMBNAIL_BYTES = 2_000_000
-THUMBNAIL_TIMEOUT = (3.05, 10.0)
-_CARD_STYLE = (
-    # JupyterLab theme variables, with light fallbacks, so cards read well in dark themes too.
-    "display:flex;gap:8px;align-items:center;padding:6px;"
-    "border:1px solid var(--jp-border-color2,#e5e7eb);border-radius:6px;"
-    "font-family:var(--jp-ui-font-family,sans-serif);font-size:12px;line-height:1.4;"
-    "color:var(--jp-ui-font-color1,#111827);overflow:hidden"
+"""Thumbnail width in pixels on a card (height 9/16 of it)."""
+ROW_THUMB = 48
+CARD_HEIGHT = 84
+"""Pixels: four lines of 17 px, padding and border."""
+CARD_MIN_WIDTH = 300
+ROW_HEIGHT = 34
+NAME_TITLE = 1000
+"""Characters of a name shown on hover (the card shows what fits)."""
+_LINE = "white-space:nowrap;overflow:hidden;text-overflow:ellipsis"
+_BOX = (
+    f"box-sizing:border-box;width:100%;overflow:hidden;{border()};border-radius:6px;"
+    f"{FONT};font-size:12px;line-height:17px;color:{TEXT}"
 )
-_MUTED = "color:var(--jp-ui-font-color2,#6b7280)"
-
-
-def set_trait(widget: widgets.Widget, name: str, value: Any) -> bool:
-    """Assign a trait only when its value differs: an unchanged one sends no message."""
-    if getattr(widget, name) == value:
-        return False
-    setattr(widget, name, value)
-    return True
-
-
-def close_widgets(items: Iterable[widgets.Widget]) -> None:
-    """Close widgets with their layout and style widgets, each once."""
-    seen: set[int] = set()
-    for widget in items:
-        for part in (widget, getattr(widget, "layout", None), getattr(widget, "style", None)):
-            if isinstance(part, widgets.Widget) and id(part) not in seen:
-                seen.add(id(part))
-                part.close()
 
 
 def format_duration(seconds: float) -> str:
@@ -82,182 +56,112 @@ def format_duration(seconds: float) -> str:
     return f"{whole // 3600} h {whole % 3600 // 60:02d} min"
 
 
+def timing_text(took: Timing) -> tuple[str, str]:
+    """A processing time in words, honest about its precision, and the bounds spelled out.
+
+    ``~12 s`` when the bounds are close (:attr:`Timing.tight`), else ``≤ 55 s``.
+    """
+    upper = format_duration(took.upper)
+    if took.lower is None:
+        return f"≤ {upper}", f"finished at most {upper} after upload (not checked before)"
+    lower = format_duration(took.lower)
+    title = f"finished between {lower} and {upper} after upload"
+    return (f"~{upper}" if took.tight else f"≤ {upper}"), title
+
+
 def _created_text(value: object) -> str:
     if isinstance(value, datetime):
         return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
     return ""
 
 
-def card_html(
-    row: Mapping[str, Any],
-    *,
-    took: float | None = None,
-    error: str | None = None,
-    with_thumbnail: bool = True,
-) -> str:
-    """One asset's card.
-
-    Parameters
-    ----------
-    row
-        The asset's schema fields (None for missing ones).
-    took
-        Seconds it spent processing, when the panel saw it finish.
-    error
-        Why the last fetch of this asset failed, if it did.
-    with_thumbnail
-        False when the thumbnail is shown by an image widget beside the card.
-    """
-    status = row.get("status")
-    name = esc(row.get("name"))
-    asset_id = esc(row.get("id"))
-    short = esc(str(row.get("id") or "")[:8])
-    kind = esc(row.get("type"))
-    created = _created_text(row.get("created_at"))
-    if took is not None and status != PROCESSING:
-        timing = f"processed in ~{format_duration(took)}"
-    else:
-        timing = ""
-    edge = STATUS_COLOURS.get(str(status), ("#9ca3af", ""))[0]
-    parts = [
-        # A status-coloured left edge: a full page of cards scans at a glance.
-        f'<div class="argil-card" style="{_CARD_STYLE};border-left:3px solid {edge}">',
-        thumbnail(row.get("thumbnail_url"), status, size=THUMB_SIZE) if with_thumbnail else "",
-        '<div style="min-width:0;overflow:hidden">',
-        f'<div style="font-weight:600;white-space:nowrap;overflow:hidden;'
-        f'text-overflow:ellipsis" title="{name}">{name or "<i>unnamed</i>"}</div>',
-        f'<div>{badge(status)} <span style="{_MUTED}">{kind}</span></div>',
-        f'<div style="{_MUTED}"><code title="{asset_id}">{short}</code>'
-        + (f" · {esc(created)}" if created else "")
-        + "</div>",
-        f'<div style="{_MUTED}">{esc(timing)}</div>' if timing else "",
-        f'<div style="color:#991b1b" title="{esc(error)}">not refreshed: {esc(error)[:120]}</div>'
-        if error
-        else "",
-        "</div></div>",
-    ]
-    return "".join(parts)
+def note(asset: AssetView) -> tuple[str, str, bool]:
+    """The card's last line: ``(text, hover text, is_a_problem)``; text may be empty."""
+    if asset.status == NOT_FOUND:
+        if asset.seen:
+            return "deleted: the API answers 404", "", False
+        return "not found: a wrong id, or another account's?", "", True
+    if asset.error is not None:
+        prefix = "not fetched yet" if asset.status is None else "not refreshed"
+        return f"{prefix}: {asset.error}", asset.error, True
+    if asset.took is not None and asset.status != PROCESSING:
+        text, title = timing_text(asset.took)
+        verb = "failed after" if asset.status == FAILED else "processed in"
+        return f"{verb} {text}", title, False
+    return "", "", False
 
 
-def counts_html(counts: Mapping[Any, int]) -> str:
-    """Status badges with their counts, known statuses first, then any others."""
-    order = [s for s in STATUSES if counts.get(s)]
-    order += sorted((s for s in counts if s not in STATUSES and counts[s]), key=str)
-    if not order:
-        return '<span style="color:#6b7280;font-family:sans-serif;font-size:12px">no assets</span>'
-    pieces = [f"{badge(s if s is not None else 'unknown')}&nbsp;<b>{counts[s]}</b>" for s in order]
+def _note_html(asset: AssetView, limit: int) -> str:
+    text, title, problem = note(asset)
+    colour = WARNING if problem else MUTED
+    hover = f' title="{clip(title, 500)}"' if title else ""
+    # clip() cuts before escaping: an entity is never split.
     return (
-        '<span style="font-family:sans-serif;font-size:12px">'
-        + " &nbsp; ".join(pieces)
-        + ("</span>")
+        f'<div class="argil-note" style="{_LINE};color:{colour}"{hover}>'
+        f"{clip(text, limit) or '&nbsp;'}</div>"
     )
 
 
-class Card:
-    """One slot of the panel's fixed pool: an HTML widget, plus an image slot when inline.
-
-    The slot is reused for whichever asset the current page shows at its position.
-    """
-
-    def __init__(self, inline: bool) -> None:
-        self.html = widgets.HTML(value="")
-        self.thumb: widgets.Box | None = None
-        if inline:
-            self.thumb = widgets.Box(layout=widgets.Layout(flex="0 0 auto"))
-            self.widget: widgets.Widget = widgets.HBox(
-                [self.thumb, self.html], layout=widgets.Layout(align_items="center")
-            )
-        else:
-            self.widget = self.html
-        self.widget.layout.display = "none"
-
-    def show(self, value: str | None, image: widgets.Image | None = None) -> None:
-        """Show ``value`` (None: hide the slot); ``image`` goes in the thumbnail slot."""
-        if value is None:
-            set_trait(self.widget.layout, "display", "none")
-            return
-        set_trait(self.html, "value", value)
-        if self.thumb is not None:
-            set_trait(self.thumb, "children", (image,) if image is not None else ())
-        set_trait(self.widget.layout, "display", "")
-
-    def widgets(self) -> list[widgets.Widget]:
-        """Every widget of this card (to close them)."""
-        return [self.html] if self.thumb is None else [self.html, self.thumb, self.widget]
+def _name_html(asset: AssetView) -> str:
+    name = clip(asset.name) or "<i>unnamed</i>"
+    title = clip(asset.name, NAME_TITLE) or clip(asset.id)
+    return f'<div class="argil-name" style="{_LINE};font-weight:600" title="{title}">{name}</div>'
 
 
-class InlineThumbnails:
-    """READY thumbnails fetched once per URL, each held in one ``widgets.Image``.
-
-    The bytes reach the front end once, when the image widget opens; cards then only point
-    at it. Fetches use a plain session of their own, never the client's, so the API key
-    header cannot travel to a thumbnail host.
+def card_html(asset: AssetView, *, with_thumbnail: bool = True, inline: str | None = None) -> str:
+    """One asset's card: thumbnail, name, status and type, id and creation time, a note.
 
     Parameters
     ----------
-    session
-        Sends the GETs; a fresh ``requests.Session`` by default.
+    asset
+        The asset as the tracker last saw it.
+    with_thumbnail
+        False when the thumbnail is shown by an image widget beside the card.
+    inline
+        A ``data:`` URI of the thumbnail, used instead of its URL (saved snapshots).
     """
+    created = _created_text(asset.created_at)
+    picture = thumbnail(
+        asset.thumbnail_url, asset.status, THUMB_SIZE, inline=inline, alt=asset.name or ""
+    )
+    # A status-coloured left edge: a full page of cards scans at a glance.
+    edge = paint("border-left", asset.status, width="4px solid")
+    return "".join(
+        [
+            f'<div class="argil-card" style="{_BOX};display:flex;gap:8px;align-items:center;'
+            f'height:{CARD_HEIGHT}px;padding:6px 8px;{edge}">',
+            picture if with_thumbnail else "",
+            # width 0 and grow: the text never widens the card (its min-content stays small),
+            # so a long name is cut with an ellipsis instead of pushing the card out.
+            '<div style="flex:1 1 0;width:0;min-width:0">',
+            _name_html(asset),
+            f'<div style="{_LINE}">{badge(asset.status)} <span style="color:{MUTED}">'
+            f'{esc(asset.type)} · <code title="{esc(asset.id)}">{esc(asset.id[:8])}</code>'
+            "</span></div>",
+            f'<div class="argil-created" style="{_LINE};color:{MUTED}">'
+            f"{esc(created) or '&nbsp;'}</div>",
+            _note_html(asset, 160),
+            "</div></div>",
+        ]
+    )
 
-    def __init__(self, session: requests.Session | None = None) -> None:
-        self._session = session if session is not None else requests.Session()
-        self._images: dict[str, widgets.Image | None] = {}
-        self._lock = threading.Lock()
 
-    def get(self, url: object) -> widgets.Image | None:
-        """The image widget for ``url``, when fetched successfully."""
-        with self._lock:
-            return self._images.get(url) if isinstance(url, str) else None
+def row_html(asset: AssetView, *, with_thumbnail: bool = True, inline: str | None = None) -> str:
+    """One asset on one line (list view): thumbnail, name, status, creation time, note.
 
-    def ensure(self, urls: Iterable[object]) -> None:
-        """Fetch, a few at a time, every http(s) URL not tried before (failures included)."""
-        with self._lock:
-            todo = [
-                u
-                for u in dict.fromkeys(urls)
-                if isinstance(u, str) and is_web_url(u) and u not in self._images
-            ]
-        if not todo:
-            return
-        with ThreadPoolExecutor(min(4, len(todo)), thread_name_prefix="argil-thumbs") as pool:
-            fetched = list(pool.map(self._fetch, todo))
-        with self._lock:
-            for url, found in zip(todo, fetched, strict=True):
-                if found is None:
-                    self._images.setdefault(url, None)
-                elif url not in self._images:
-                    data, fmt = found
-                    self._images[url] = widgets.Image(
-                        value=data,
-                        format=fmt,
-                        layout=widgets.Layout(
-                            width=f"{THUMB_SIZE}px",
-                            height=f"{THUMB_SIZE * 9 // 16}px",
-                            object_fit="cover",
-                        ),
-                    )
-
-    def _fetch(self, url: str) -> tuple[bytes, str] | None:
-        try:
-            with self._session.get(url, timeout=THUMBNAIL_TIMEOUT, stream=True) as response:
-                ctype = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
-                fmt = _IMAGE_FORMATS.get(ctype)
-                if response.status_code != 200 or fmt is None:
-                    log.debug("thumbnail %s: HTTP %s, %s", url, response.status_code, ctype)
-                    return None
-                data = response.raw.read(MAX_THUMBNAIL_BYTES + 1, decode_content=True)
-        except (requests.RequestException, OSError) as exc:
-            log.debug("thumbnail %s: %s", url, type(exc).__name__)
-            return None
-        return (data, fmt) if 0 < len(data) <= MAX_THUMBNAIL_BYTES else None
-
-    def __len__(self) -> int:
-        with self._lock:
-            return sum(1 for image in self._images.values() if image is not None)
-
-    def close(self) -> None:
-        """Close every image widget and the session."""
-        with self._lock:
-            images, self._images = list(self._images.values()), {}
-        close_widgets(image for image in images if image is not None)
-        self._session.close()
+    ``with_thumbnail=False`` leaves the thumbnail to an image widget beside the row.
+    """
+    created = _created_text(asset.created_at)
+    picture = thumbnail(
+        asset.thumbnail_url, asset.status, ROW_THUMB, inline=inline, alt=asset.name or ""
+    )
+    first = f"{ROW_THUMB}px " if with_thumbnail else ""
+    return (
+        f'<div class="argil-card argil-row" style="{_BOX};display:grid;'
+        f"grid-template-columns:{first}minmax(0,2fr) 96px 150px minmax(0,1fr);"
+        f"gap:8px;align-items:center;height:{ROW_HEIGHT}px;padding:2px 8px;"
+        f'{paint("border-left", asset.status, width="4px solid")}">'
+        f"{picture if with_thumbnail else ''}{_name_html(asset)}<div>{badge(asset.status)}</div>"
+        f'<div style="{_LINE};color:{MUTED}" title="{esc(asset.id)}">{esc(created)}</div>'
+        f"{_note_html(asset, 120)}</div>"
+    )

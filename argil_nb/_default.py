@@ -1,4 +1,9 @@
-"""The default client behind the module-level helpers, and ``connect()``."""
+"""The default client behind the module-level helpers, and ``connect()``.
+
+The first client :func:`connect` makes becomes the default (unless :func:`use` set one), so
+``client = an.connect(); an.watch(ids)`` watches ``client``'s assets. A helper called with no
+default connects once, itself: it never starts a second sandbox behind the user's back.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +11,11 @@ import os
 import threading
 from typing import Any
 
+from ._inline import trust_origin
 from .client import Client
 from .errors import InvalidArgument
 
-_lock = threading.Lock()
+_lock = threading.RLock()  # default_client() holds it while connect() adopts its client
 _default: Client | None = None
 _sandboxes: list[Any] = []
 
@@ -22,6 +28,9 @@ def connect(
     *, sandbox: bool = True, sandbox_options: dict[str, Any] | None = None, **kwargs: Any
 ) -> Client:
     """A client for the real API when ``ARGIL_API_KEY`` is set, else for a local sandbox.
+
+    The first client made this way becomes the default of the module-level helpers
+    (``an.get_assets``, ``an.watch`` ...) when none is set; :func:`use` changes it.
 
     Parameters
     ----------
@@ -40,7 +49,10 @@ def connect(
         With ``sandbox=False`` and no key.
     """
     if kwargs.get("api_key") or os.environ.get("ARGIL_API_KEY"):
-        return Client(**kwargs)
+        made = Client(**kwargs)
+        trust_origin(made.base_url)  # an API on this machine: embed its thumbnails
+        _adopt(made)
+        return made
     if not sandbox:
         raise InvalidArgument(
             "No Argil API key: set ARGIL_API_KEY (or pass api_key=...). connect(sandbox=False) "
@@ -56,8 +68,19 @@ def connect(
         box.stop()  # a bad client option must not leave a server running
         raise
     _sandboxes.append(box)  # kept alive for the process's life
-    print(f"argil_nb: no ARGIL_API_KEY set, using an offline sandbox at {box.base_url}")
+    trust_origin(box.url)  # saved outputs embed its thumbnails: they die with it
+    note = "" if _adopt(client) else " (not the default client: an.use(client) makes it so)"
+    print(f"argil_nb: no ARGIL_API_KEY set, using an offline sandbox at {box.base_url}{note}")
     return client
+
+
+def _adopt(client: Client) -> bool:
+    """Make ``client`` the default when there is none yet; True when it is the default."""
+    global _default
+    with _lock:
+        if _default is None:
+            _default = client
+        return _default is client
 
 
 def use(client: Client) -> Client:
@@ -71,9 +94,12 @@ def use(client: Client) -> Client:
 
 
 def default_client() -> Client:
-    """The client set by :func:`use`, else one made by :func:`connect` on first use."""
-    global _default
+    """The client set by :func:`use` or made first by :func:`connect`; else ``connect()``.
+
+    Only the first call without a default connects (and so starts at most one sandbox).
+    """
     with _lock:
         if _default is None:
-            _default = connect()
+            connect()  # adopts what it makes
+        assert _default is not None
         return _default

@@ -1,11 +1,19 @@
 """What the status panel knows, without any widget: the latest row of each asset, the
-transitions seen, and the outcome of the last poll.
+transitions seen with the checks around them, and the outcome of the last poll.
 
-One :meth:`Tracker.poll` fetches the assets not yet READY or FAILED (terminal assets never
-change), the way ``wait()`` does (``listing.PendingFetcher``), and merges the answer. Ids
-whose fetch failed keep their last known row. When no id at all could be fetched, the poll
-counts as a failure of the API (an outage): the pause before the next poll grows
-(``waiting.Backoff``) and the table stays as it was.
+One :meth:`Tracker.poll` fetches the assets whose status is not final (READY, FAILED and
+NOT_FOUND never change), the way ``wait()`` does (``listing.PendingFetcher``), and merges
+the answer:
+
+* An id answered 404 is NOT_FOUND, a final status: deleted when it was seen before, else a
+  wrong id (or another account's). It never holds up the others.
+* An id whose fetch failed otherwise keeps its last known row; the card says why.
+* When no id at all could be had (and none was a 404), the poll counts as a failure of the
+  API (an outage): the pause before the next poll grows (``waiting.Backoff``) and the table
+  stays as it was.
+
+Each transition is recorded with the time it was seen and the time of the check before it,
+so that a processing time is a bound, not a guess (a pause or an outage widens it).
 """
 
 from __future__ import annotations
@@ -21,18 +29,20 @@ from typing import Any
 import pandas as pd
 
 from ._checks import is_missing
-from .errors import ArgilError
+from ._view import FINAL_STATUSES, NOT_FOUND, AssetView, PanelView, Query, Timing, select
+from .errors import ArgilError, AssetNotFound, InvalidArgument
 from .frames import COLUMNS, STRING, assets_frame, ids_of, schema_frame
 from .listing import PendingFetcher
 from .models import TERMINAL_STATUSES, AssetSource, normalize_id
 from .waiting import PANEL_GROWTH, PANEL_MAX_BACKOFF, Backoff
 
-__all__ = ["Tracker", "Transition"]
+__all__ = ["HISTORY_COLUMNS", "Tracker", "Transition"]
 
 log = logging.getLogger("argil_nb")
 
 Transition = tuple[str, Any, Any]
 """``(id, old_status, new_status)``."""
+HISTORY_COLUMNS = ("id", "from", "to", "seen_at", "checked_before")
 _ERROR_LABELS = {
     "APIConnectionError": "API unreachable",
     "ServerError": "API server error",
@@ -46,120 +56,166 @@ def _clean(record: dict[str, Any]) -> dict[str, Any]:
     return {c: None if is_missing(v) else v for c, v in ((c, record.get(c)) for c in COLUMNS)}
 
 
+def _utc(seconds: list[float | None]) -> pd.Series:
+    values = pd.Series([float("nan") if s is None else s for s in seconds], dtype="float64")
+    return pd.to_datetime(values, unit="s", utc=True).dt.as_unit("ns")
+
+
 class Tracker:
-    """The assets' latest rows, guarded by :attr:`lock` (hold it to read the attributes).
+    """The assets' latest rows and what happened to them, behind a lock of its own.
+
+    Readers get immutable values (:meth:`view`, :meth:`frame`, :meth:`history`), so the lock
+    never leaves this class.
 
     Parameters
     ----------
     ids_or_frame
-        As for ``get_assets``; a frame with the whole schema also gives the starting rows.
+        As for ``get_assets``, at least one id; a frame with the whole schema also gives
+        the starting rows.
     clock
-        Epoch seconds, stamped on transitions.
+        Epoch seconds, stamped on checks and transitions.
     interval
         Seconds between polls while they work; it grows while they fail.
 
     Attributes
     ----------
     ids
-        The asset ids, normalised, in the order given.
-    rows
-        id -> dict of the schema's fields (None where unknown).
-    fetch_errors
-        id -> why its last fetch failed, for ids whose last fetch failed.
-    took
-        id -> seconds from ``created_at`` to the poll that saw it finish.
-    backoff
-        The pause before the next poll; its ``steps`` count the polls that failed in a
-        row (0 after a poll that got any row).
-    error
-        ``(label, message)`` of the last failed poll, None after a good one.
-    last_change
-        Clock time of the last poll that changed any row.
+        The asset ids, normalised, in the order given (never changes).
     """
 
     def __init__(
         self, ids_or_frame: Any, clock: Callable[[], float], interval: float = 2.0
     ) -> None:
-        self.lock = threading.Lock()
-        self.ids = ids_of(ids_or_frame)
+        self._lock = threading.Lock()
+        self.ids: tuple[str, ...] = tuple(ids_of(ids_or_frame))
+        if not self.ids:
+            raise InvalidArgument(
+                f"ids_or_frame must be one or more asset ids, got an empty "
+                f"{type(ids_or_frame).__name__}"
+            )
         self._clock = clock
         empty = dict.fromkeys(COLUMNS[1:])
-        self.rows: dict[str, dict[str, Any]] = {i: {"id": i, **empty} for i in self.ids}
+        self._rows: dict[str, dict[str, Any]] = {i: {"id": i, **empty} for i in self.ids}
         if isinstance(ids_or_frame, pd.DataFrame) and set(COLUMNS) <= set(ids_or_frame.columns):
             for record in ids_or_frame.to_dict("records"):
                 if not is_missing(record["id"]):
-                    self.rows[normalize_id(record["id"])] = _clean(record)
-        self.fetch_errors: dict[str, str] = {}
-        self.took: dict[str, float] = {}
-        self.backoff = Backoff(interval, PANEL_GROWTH, PANEL_MAX_BACKOFF, name="panel")
-        self.error: tuple[str, str] | None = None
-        self.last_change: float | None = None
-        self._history: list[tuple[str, Any, Any, float]] = []
+                    self._rows[normalize_id(record["id"])] = _clean(record)
+        self._seen = {i for i in self.ids if self._rows[i]["status"] is not None}
+        self._checked: dict[str, float] = {}  # id -> clock time of its last answered fetch
+        self._errors: dict[str, str] = {}  # id -> why its last fetch failed (not a 404)
+        self._took: dict[str, Timing] = {}
+        self._backoff = Backoff(interval, PANEL_GROWTH, PANEL_MAX_BACKOFF, name="panel")
+        self._error: tuple[str, str] | None = None  # the last poll's, when it failed whole
+        self._started = clock()
+        self._last_change: float | None = None
+        self._done_at: float | None = None
+        self._finished_here = 0
+        self._history: list[tuple[str, Any, Any, float, float | None]] = []
         self._version = 0
         self._frame: tuple[int, pd.DataFrame] | None = None
         self._fetcher: PendingFetcher | None = None
 
-    # -- reads (lock held by the caller for the attributes; these take it themselves) -----
+    # -- reads: immutable values, taken under the lock -------------------------------------
 
-    def all_terminal(self) -> bool:
-        """True when every asset is READY or FAILED (call with the lock held)."""
-        return all(self.rows[i]["status"] in TERMINAL_STATUSES for i in self.ids)
+    def _pending(self) -> list[str]:
+        return [i for i in self.ids if self._rows[i]["status"] not in FINAL_STATUSES]
 
-    def counts(self) -> Counter[Any]:
-        """Assets per status, None for unknown (call with the lock held)."""
-        return Counter(self.rows[i]["status"] for i in self.ids)
+    @property
+    def done(self) -> bool:
+        """True when every asset is READY, FAILED or NOT_FOUND."""
+        with self._lock:
+            return not self._pending()
 
     @property
     def failures(self) -> int:
-        """Polls that failed in a row (call with the lock held)."""
-        return self.backoff.steps
+        """Polls that failed in a row (0 after a poll that got any answer)."""
+        with self._lock:
+            return self._backoff.steps
 
-    def describe(self, watching: bool, interval: float) -> str:
-        """The state in words: done, watching, paused, or the last error (lock held)."""
-        if self.all_terminal():
-            return "done"
-        partial = len(self.fetch_errors)
-        note = f" ({partial} could not be fetched)" if partial else ""
-        if self.error is not None:
-            label, message = self.error
-            if watching:
-                return f"{label}, retrying in {self.backoff.delay:.0f} s: {message}"
-            return f"{label} (paused): {message}"
-        if watching:
-            return f"watching, every {interval:g} s{note}"
-        return f"paused{note}"
+    @property
+    def delay(self) -> float:
+        """Seconds before the next poll: the interval, longer while polls fail."""
+        with self._lock:
+            return self._backoff.delay
 
-    def frame(self) -> pd.DataFrame:
-        """The current table, a fresh copy (built once per change)."""
-        with self.lock:
+    def _asset(self, asset_id: str) -> AssetView:
+        row = self._rows[asset_id]
+        return AssetView(
+            id=asset_id,
+            name=row["name"],
+            type=row["type"],
+            status=row["status"],
+            created_at=row["created_at"],
+            thumbnail_url=row["thumbnail_url"],
+            took=self._took.get(asset_id),
+            error=self._errors.get(asset_id),
+            seen=asset_id in self._seen,
+        )
+
+    def view(self, query: Query) -> PanelView:
+        """What the panel shows for ``query``: one consistent, immutable snapshot."""
+        now = self._clock()
+        with self._lock:
+            chosen = select(self.ids, self._rows, query)
+            pages = max(1, -(-len(chosen) // query.page_size))
+            page = min(max(query.page, 0), pages - 1)
+            start = page * query.page_size
+            counts = Counter(self._rows[i]["status"] for i in self.ids)
+            return PanelView(
+                cards=tuple(map(self._asset, chosen[start : start + query.page_size])),
+                page=page,
+                pages=pages,
+                matching=len(chosen),
+                total=len(self.ids),
+                counts=tuple(counts.items()),
+                finished=sum(counts[s] for s in FINAL_STATUSES),
+                finished_here=self._finished_here,
+                error=self._error,
+                delay=self._backoff.delay,
+                unfetched=len(self._errors),
+                last_change=self._last_change,
+                started=self._started,
+                now=now,
+                done_at=self._done_at,
+                version=self._version,
+            )
+
+    def frame(self, query: Query | None = None) -> pd.DataFrame:
+        """The current table, a fresh copy; with ``query``, only its rows, in its order."""
+        with self._lock:
             if self._frame is None or self._frame[0] != self._version:
-                columns = {c: [self.rows[i][c] for i in self.ids] for c in COLUMNS}
+                columns = {c: [self._rows[i][c] for i in self.ids] for c in COLUMNS}
                 self._frame = (self._version, schema_frame(columns))
-            return self._frame[1].copy()
+            full = self._frame[1]
+            if query is None:
+                return full.copy()
+            position = {asset_id: n for n, asset_id in enumerate(self.ids)}
+            chosen = [position[i] for i in select(self.ids, self._rows, query)]
+        return full.iloc[chosen].reset_index(drop=True)
 
     def history(self) -> pd.DataFrame:
-        """One row per transition: ``id``, ``from``, ``to`` (string), ``seen_at`` (UTC)."""
-        with self.lock:
+        """One row per transition (see ``StatusPanel.history`` for the columns)."""
+        with self._lock:
             rows = list(self._history)
-        seen = pd.to_datetime(pd.Series([r[3] for r in rows], dtype="float64"), unit="s", utc=True)
         return pd.DataFrame(
             {
                 "id": pd.array([r[0] for r in rows], dtype=STRING),
                 "from": pd.array([r[1] for r in rows], dtype=STRING),
                 "to": pd.array([r[2] for r in rows], dtype=STRING),
-                "seen_at": seen.dt.as_unit("ns"),
+                "seen_at": _utc([r[3] for r in rows]),
+                "checked_before": _utc([r[4] for r in rows]),
             }
         )
 
     # -- one poll ----------------------------------------------------------------------------
 
     def poll(self, client: AssetSource) -> list[Transition]:
-        """Fetch the unfinished assets once; return the transitions seen.
+        """Fetch the assets not final yet, once; return the transitions seen.
 
-        Never raises for an API or network failure: that is recorded in :attr:`error`.
+        Never raises for an API or network failure: that is recorded for the view.
         """
-        with self.lock:
-            pending = [i for i in self.ids if self.rows[i]["status"] not in TERMINAL_STATUSES]
+        with self._lock:
+            pending = self._pending()
         if not pending:
             return []
         if self._fetcher is None or self._fetcher.client is not client:
@@ -172,41 +228,65 @@ class Tracker:
                 log.warning("argil_nb: panel refresh failed", exc_info=True)
             self._fail(type(exc).__name__, str(exc))
             return []
-        if not found:  # nothing came back: an outage, not a row-by-row problem
+        gone = {i for i, e in failed.items() if isinstance(e, AssetNotFound)}
+        if not found and not gone:  # no answer at all: an outage, not a row-by-row problem
             first = next(iter(failed.values()), None)
             self._fail(type(first).__name__ if first else "InvalidResponse", str(first or ""))
             return []
-        records = assets_frame(list(found.values())).to_dict("records")
-        rows = {asset_id: _clean(r) for asset_id, r in zip(found, records, strict=True)}
+        records = assets_frame(list(found.values())).to_dict("records") if found else []
+        fetched = {asset_id: _clean(r) for asset_id, r in zip(found, records, strict=True)}
         now = self._clock()
-        transitions: list[Transition] = []
-        with self.lock:
-            self.backoff.reset()
-            self.error = None
-            for asset_id in pending:
-                if asset_id in failed:  # keep the last known row; the card says why
-                    error = failed[asset_id]
-                    self.fetch_errors[asset_id] = f"{type(error).__name__}: {error}"
-                    continue
-                self.fetch_errors.pop(asset_id, None)
-                new, old = rows[asset_id], self.rows[asset_id]
-                if new == old:
-                    continue
-                self.rows[asset_id] = new
-                self._version += 1
-                self.last_change = now
-                before, after = old["status"], new["status"]
-                if before is None or before == after:
-                    continue  # a first sighting is a starting point, not a transition
-                transitions.append((asset_id, before, after))
-                self._history.append((asset_id, before, after, now))
-                created = new["created_at"]
-                took = now - created.timestamp() if isinstance(created, datetime) else -1.0
-                if after in TERMINAL_STATUSES and took >= 0:
-                    self.took[asset_id] = took
+        with self._lock:
+            self._backoff.reset()
+            self._error = None
+            transitions = [
+                t for i in pending if (t := self._merge(i, fetched, failed, now)) is not None
+            ]
+            if self._done_at is None and not self._pending():
+                self._done_at = now
         return transitions
 
+    def _merge(
+        self,
+        asset_id: str,
+        fetched: dict[str, dict[str, Any]],
+        failed: dict[str, Exception],
+        now: float,
+    ) -> Transition | None:
+        """Merge one asset's answer (lock held); its transition, if it made one."""
+        error = failed.get(asset_id)
+        if error is not None and not isinstance(error, AssetNotFound):
+            self._errors[asset_id] = f"{type(error).__name__}: {error}"
+            return None  # keep the last known row; the card says why
+        self._errors.pop(asset_id, None)
+        old = self._rows[asset_id]
+        new = {**old, "status": NOT_FOUND} if error is not None else fetched[asset_id]
+        checked_before = self._checked.get(asset_id)
+        self._checked[asset_id] = now
+        if new["status"] != NOT_FOUND:
+            self._seen.add(asset_id)
+        if new == old:
+            return None
+        self._rows[asset_id] = new
+        self._version += 1
+        self._last_change = now
+        before, after = old["status"], new["status"]
+        if after in FINAL_STATUSES and before is not None and before not in FINAL_STATUSES:
+            self._finished_here += 1  # seen to finish here (not already final at first look)
+        if before is None or before == after:
+            return None  # a first sighting is a starting point, not a transition
+        self._history.append((asset_id, before, after, now, checked_before))
+        created = new["created_at"]
+        if after in TERMINAL_STATUSES and isinstance(created, datetime):
+            upper = now - created.timestamp()
+            lower = (
+                None if checked_before is None else max(0.0, checked_before - created.timestamp())
+            )
+            if upper >= 0:
+                self._took[asset_id] = Timing(lower, upper)
+        return (asset_id, before, after)
+
     def _fail(self, kind: str, message: str) -> None:
-        with self.lock:
-            self.backoff.grow(f"poll failed ({kind})")
-            self.error = (_ERROR_LABELS.get(kind, "refresh failed"), f"{kind}: {message}"[:300])
+        with self._lock:
+            self._backoff.grow(f"poll failed ({kind})")
+            self._error = (_ERROR_LABELS.get(kind, "refresh failed"), f"{kind}: {message}"[:300])

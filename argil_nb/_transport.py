@@ -1,7 +1,8 @@
 """The one place that sends HTTP: session, pool, timeouts, redirects, error mapping.
 
 Retries follow ``argil_nb.waiting.retry`` (urllib3 ``Retry``, mounted on the session for the
-API's origin only).
+API's origin only). Every attempt, retries included, first waits for the client's
+``waiting.RateLimiter``, and every answer is shown to it.
 
 Redirects are followed by hand, and only within the API's origin: the key travels in a
 custom header (``x-api-key``) that requests would forward to any host, so a redirect to
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import time
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -21,7 +23,7 @@ from requests.adapters import HTTPAdapter
 
 from ._checks import invalid
 from .errors import APIConnectionError, APIError, InvalidArgument, error_from_response
-from .waiting import make_retry
+from .waiting import RateLimiter, make_retry
 
 log = logging.getLogger("argil_nb")
 
@@ -85,6 +87,8 @@ class Transport:
         See the module docstring.
     pool_size
         Connections kept per host; the batch helpers run this many requests at once.
+    limiter
+        Paces every request (see ``argil_nb.waiting.limiter``).
     session
         A ``requests.Session`` to use (tests inject one); an adapter with the retry policy is
         mounted on it for the API's origin only.
@@ -99,20 +103,25 @@ class Transport:
         max_retries: int,
         backoff_factor: float,
         pool_size: int,
+        limiter: RateLimiter,
         session: requests.Session | None = None,
     ) -> None:
         self._api_key = api_key
         self.base_url = base_url
         self.timeout = timeout
+        self.limiter = limiter
         self.session = session if session is not None else requests.Session()
         adapter = HTTPAdapter(
             pool_connections=1,
             pool_maxsize=pool_size,
-            max_retries=make_retry(max_retries, backoff_factor),
+            max_retries=make_retry(max_retries, backoff_factor, limiter),
         )
         parts = urlsplit(base_url)
         self.session.mount(f"{parts.scheme}://{parts.netloc}/", adapter)
         self._origin = _origin(base_url)
+        self.last_date: tuple[str, float] | None = None
+        """The ``Date`` header of the latest answer that had one, and the local
+        ``time.time()`` when it arrived: the server's clock, for ``Client.server_date``."""
 
     def request(
         self,
@@ -160,6 +169,7 @@ class Transport:
     def _send(
         self, method: str, url: str, shown_path: str, *, params: Any, json: Any
     ) -> requests.Response:
+        self.limiter.acquire(method)
         try:
             response = self.session.request(
                 method,
@@ -177,6 +187,10 @@ class Transport:
                 f"Check the network and base_url ({self.base_url})."
             ) from None
         log.debug("%s %s -> %s", method, shown_path, response.status_code)
+        date = response.headers.get("Date")
+        if date:
+            self.last_date = (date, time.time())
+        self.limiter.observe(method, response.status_code, response.headers)
         return response
 
     def close(self) -> None:

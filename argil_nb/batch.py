@@ -109,7 +109,9 @@ def get_assets(
     seen: dict[str, Asset] = {}
     with ThreadPoolExecutor(client.max_workers, thread_name_prefix="argil-batch") as pool:
         if plan == "list" or (plan == "auto" and len(wanted) >= PER_ID_BELOW):
-            bar = Progress(progress, len(LISTING_ORDER), "argil: listing")
+            bar = Progress(
+                progress, len(LISTING_ORDER), "argil listing", limiter=client.rate_limiter
+            )
             listing = Listing(client, LISTING_ORDER, (), pool, bar, exact=False)
             try:
                 listing.probe()
@@ -124,7 +126,7 @@ def get_assets(
             seen = listing.seen()
         found = {i: seen[i] for i in wanted if i in seen}
         missing = [i for i in wanted if i not in found]
-        bar = Progress(progress, len(missing), "argil: assets")
+        bar = Progress(progress, len(missing), "argil fetching", limiter=client.rate_limiter)
         try:
             more, failed = fetch_each(client, missing, pool, bar)
         finally:
@@ -172,7 +174,7 @@ def list_assets(
     types = _choices(type, ASSET_TYPES, "type")
     statuses = _choices(status, STATUSES, "status") or list(LISTING_ORDER)
     ordered = [s for s in LISTING_ORDER if s in statuses]
-    bar = Progress(progress, len(ordered), "argil: listing")
+    bar = Progress(progress, len(ordered), "argil listing", limiter=client.rate_limiter)
     try:
         with ThreadPoolExecutor(client.max_workers, thread_name_prefix="argil-list") as pool:
             seen = Listing(client, ordered, types, pool, bar).run()

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import os
-import posixpath
 from collections.abc import Iterable
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 import requests
 
 from ._checks import check_int, check_number, invalid, is_number
-from ._html import is_web_url
+from ._rows import upload_fields
 from ._transport import Transport, check_base_url
 from .errors import AssetNotFound, InvalidArgument, InvalidResponse
-from .models import IMAGE, MAX_PAGE_SIZE, VIDEO, Asset, Page, canonical_id, normalize_id
+from .models import MAX_PAGE_SIZE, Asset, Page, canonical_id, normalize_id
+from .waiting import RateLimiter, argil_budget
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -22,8 +24,6 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_BASE_URL", "Client"]
 
 DEFAULT_BASE_URL = "https://api.argil.ai/v1"
-_IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".tif", ".tiff", ".avif"}
-_VIDEO_EXTENSIONS = {".mp4", ".mov", ".webm", ".mkv", ".avi", ".m4v", ".mpeg", ".mpg"}
 
 
 class Client:
@@ -39,13 +39,33 @@ class Client:
     timeout
         Seconds: one number for both, or ``(connect, read)``. Default ``(5, 30)``.
     max_retries
-        Retries per request for transient failures (see ``argil_nb._transport``). Default 4.
+        Retries per request for transient failures (see ``argil_nb.waiting.retry``).
+        Default 4.
     max_workers
         Requests in flight at once for the batch calls; also the connection pool size.
     backoff_factor
         Base of the exponential backoff between retries, in seconds (>= 0).
+    reads_per_minute, writes_per_minute
+        The budgets that pace this client's requests (reads: GET; writes: POST, DELETE), in
+        requests per minute. ``"auto"`` (the default): Argil's documented limits (600 and
+        60) when talking to Argil's API host, no budget elsewhere (the sandbox, a proxy).
+        ``None``: no budget, only what the server says (``Retry-After``, rate-limit
+        headers). See ``argil_nb.waiting.limiter``.
+    read_burst, write_burst
+        Requests that may go at once before the budget's pace applies; default one
+        second's worth (at least 1).
+    rate_limiter
+        A :class:`argil_nb.waiting.RateLimiter` to use instead of one built from the budgets:
+        share one between clients of the same workspace (Argil's limits are per workspace).
+        Leave the budget arguments at their defaults when giving one.
     session
         A ``requests.Session`` to send through (for tests and proxies).
+
+    Attributes
+    ----------
+    rate_limiter
+        The limiter every request of this client waits for (batch workers, ``wait()``, the
+        panel's poller, the CLI).
 
     Raises
     ------
@@ -62,6 +82,11 @@ class Client:
         max_retries: int = 4,
         max_workers: int = 8,
         backoff_factor: float = 0.5,
+        reads_per_minute: float | str | None = "auto",
+        writes_per_minute: float | str | None = "auto",
+        read_burst: int | None = None,
+        write_burst: int | None = None,
+        rate_limiter: RateLimiter | None = None,
         session: requests.Session | None = None,
     ) -> None:
         if api_key is not None and not isinstance(api_key, str):
@@ -83,6 +108,23 @@ class Client:
         check_number("backoff_factor", backoff_factor, at_least=0, unit="seconds")
         if session is not None and not isinstance(session, requests.Session):
             raise invalid("session", "a requests.Session", type(session))
+        budgets = (reads_per_minute, writes_per_minute, read_burst, write_burst)
+        if rate_limiter is None:
+            host = urlsplit(url).hostname or ""
+            rate_limiter = RateLimiter(
+                _budget("reads_per_minute", reads_per_minute, argil_budget(host, "reads")),
+                _budget("writes_per_minute", writes_per_minute, argil_budget(host, "writes")),
+                read_burst=_burst("read_burst", read_burst),
+                write_burst=_burst("write_burst", write_burst),
+            )
+        elif not isinstance(rate_limiter, RateLimiter):
+            raise invalid("rate_limiter", "an argil_nb.waiting.RateLimiter", type(rate_limiter))
+        elif budgets != ("auto", "auto", None, None):
+            raise InvalidArgument(
+                "pass either rate_limiter or the budgets (reads_per_minute, writes_per_minute, "
+                "read_burst, write_burst), not both: the limiter has budgets of its own"
+            )
+        self.rate_limiter = rate_limiter
         self.max_workers = max_workers
         self._key_tail = key.strip()[-4:]
         self._http = Transport(
@@ -92,6 +134,7 @@ class Client:
             max_retries=max_retries,
             backoff_factor=backoff_factor,
             pool_size=max_workers,
+            limiter=rate_limiter,
             session=session,
         )
 
@@ -104,6 +147,25 @@ class Client:
     def timeout(self) -> tuple[float, float]:
         """``(connect, read)`` timeout in seconds."""
         return self._http.timeout
+
+    @property
+    def server_date(self) -> tuple[datetime, float] | None:
+        """The server's clock: the ``Date`` header of the latest answer that carried one,
+        and the local ``time.time()`` at which it arrived; None before any such answer.
+
+        ``Date`` has whole seconds, so the server's time now is at least
+        ``date + (time.time() - arrived)`` (``argil_nb.uploads`` bounds upload times so).
+        """
+        seen = self._http.last_date
+        if seen is None:
+            return None
+        try:
+            date = parsedate_to_datetime(seen[0])
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
+        if date.tzinfo is None:  # RFC 7231: HTTP dates are GMT
+            date = date.replace(tzinfo=UTC)
+        return date.astimezone(UTC), seen[1]
 
     def __repr__(self) -> str:
         return f"Client(base_url={self.base_url!r}, api_key='…{self._key_tail}')"
@@ -166,16 +228,8 @@ class Client:
         InvalidArgument
             Before any request, when the URL, name or type is unusable.
         """
-        if not is_web_url(url):
-            raise InvalidArgument(f"url must be an http(s) URL of the file, got {url!r}")
-        file_name = unquote(posixpath.basename(urlsplit(url.strip()).path))
-        if name is None:
-            name = file_name
-        if not isinstance(name, str) or not 1 <= len(name) <= 256:
-            shown = name if not isinstance(name, str) or len(name) < 60 else name[:60] + "…"
-            raise InvalidArgument(f"name must be a string of 1 to 256 characters, got {shown!r}")
-        asset_type = _infer_type(file_name) if type is None else _check_type(type)
-        body = {"name": name, "type": asset_type, "url": url.strip()}
+        url, name, asset_type = upload_fields(url, name, type)
+        body = {"name": name, "type": asset_type, "url": url}
         response = self._http.request("POST", "/assets", json=body, ok=(200, 201))
         return _asset_from(_json(response, "POST", "/assets"), response, "POST", "/assets")
 
@@ -251,6 +305,22 @@ class Client:
 
         return list_assets(self, type=type, status=status, progress=progress)
 
+    def create_assets(
+        self,
+        items: Any,
+        *,
+        journal: str | os.PathLike[str] | None = None,
+        errors: str = "raise",
+        progress: bool | None = None,
+    ) -> pd.DataFrame:
+        """Upload many URLs, each exactly once, at the write limit; resumable with a journal.
+
+        See :func:`argil_nb.uploads.create_assets`.
+        """
+        from .uploads import create_assets
+
+        return create_assets(self, items, journal=journal, errors=errors, progress=progress)
+
     def wait(self, ids: Any, *, timeout: float = 600, progress: bool | None = None) -> pd.DataFrame:
         """Poll until every asset is READY or FAILED; see :func:`argil_nb.batch.wait`."""
         from .polling import wait
@@ -258,32 +328,26 @@ class Client:
         return wait(self, ids, timeout=timeout, progress=progress)
 
 
+def _budget(name: str, value: object, auto: float | None) -> float | None:
+    if value == "auto":
+        return auto
+    if value is None:
+        return None
+    takes = "a number of requests per minute > 0, None (no budget) or 'auto'"
+    if not is_number(value) or not 0 < value < float("inf"):  # type: ignore[operator]
+        raise invalid(name, takes, value)
+    return float(value)  # type: ignore[arg-type]
+
+
+def _burst(name: str, value: object) -> int | None:
+    return None if value is None else check_int(name, value, minimum=1)
+
+
 def _timeout_pair(timeout: object) -> tuple[float, float]:
     pair = timeout if isinstance(timeout, tuple) else (timeout, timeout)
     if len(pair) != 2 or not all(is_number(v) and 0 < v < float("inf") for v in pair):
         raise invalid("timeout", "a number of seconds > 0 or a (connect, read) pair", timeout)
     return (float(pair[0]), float(pair[1]))
-
-
-def _infer_type(file_name: str) -> str:
-    ext = posixpath.splitext(file_name.lower())[1]
-    if ext in _IMAGE_EXTENSIONS:
-        return IMAGE
-    if ext in _VIDEO_EXTENSIONS:
-        return VIDEO
-    raise InvalidArgument(
-        f"cannot tell the asset type from the file name {file_name!r}: "
-        "pass type='IMAGE' or type='VIDEO'."
-    )
-
-
-def _check_type(value: object) -> str:
-    text = value.strip().upper() if isinstance(value, str) else None
-    if text in (IMAGE, VIDEO):
-        return text
-    if text == "AUDIO":
-        raise InvalidArgument("type='AUDIO' cannot be uploaded: the API accepts IMAGE or VIDEO.")
-    raise InvalidArgument(f"type must be 'IMAGE' or 'VIDEO', got {value!r}")
 
 
 def _json(response: requests.Response, method: str, path: str) -> Any:

@@ -10,10 +10,13 @@ The encoding, one rule per problem:
 * UTF-8 with CRLF line ends (RFC 4180: a CR or LF inside a value gets quoted). A lone
   surrogate (invalid Unicode that a JSON ``\\ud800`` escape can carry) is written as its
   three bytes ("surrogatepass") so that it comes back too; other readers show U+FFFD.
+  A NUL is written as it is and comes back too: before pandas 3.1, whose C parser cuts a
+  text at a NUL, :func:`read_csv` reads a file holding one with pandas' python parser.
   The index is not written (a read frame has a fresh RangeIndex). Schema columns and
   ``error`` get their dtypes back; any other column comes back as ``string``; unused
   unknown categories are not kept.
-* The write is atomic: a temporary file beside the target, then a rename.
+* The write is atomic: a temporary file beside the target, then a rename. A new file gets
+  the user's umask (0644 under the usual 022); an existing one keeps its mode.
 
 What is refused, before anything is written: a path not ending in ``.csv``, a missing folder,
 a directory, and an existing file that is not a status table (its first line is not a CSV
@@ -25,13 +28,16 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import errno
 import os
-import tempfile
+import secrets
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from ._checks import invalid
+from ._compat import c_parser_cuts_at_nul
 from .errors import InvalidArgument
 from .frames import COLUMNS, STRING, categorical
 
@@ -55,7 +61,7 @@ def _unescape(value: object) -> object:
 
 def _check_target(path: str | os.PathLike[str]) -> Path:
     if not isinstance(path, (str, os.PathLike)):
-        raise InvalidArgument(f"path must be a str or a Path, got {type(path).__name__}")
+        raise invalid("path", "a str or a Path", type(path))
     target = Path(path)
     if target.suffix.lower() != ".csv":
         raise InvalidArgument(f"refusing to write {str(target)!r}: the path must end in .csv")
@@ -125,30 +131,46 @@ def to_csv(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
         raise InvalidArgument(f"to_csv takes a pandas DataFrame, got {type(frame).__name__}")
     target = _check_target(path)
     encoded = _encode(frame)
-    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed below, renamed on success
-        "w",
-        encoding="utf-8",
-        errors="surrogatepass",
-        newline="",
-        dir=target.parent,
-        prefix=f".{target.name}.",
-        suffix=".tmp",
-        delete=False,
-    )
+    temporary, descriptor = _create_beside(target)
     try:
-        with handle:
+        with open(descriptor, "w", encoding="utf-8", errors="surrogatepass", newline="") as handle:
             encoded.to_csv(handle, index=False, na_rep="", lineterminator="\r\n")
             handle.flush()
             os.fsync(handle.fileno())
         if target.exists():
             with contextlib.suppress(OSError):
-                os.chmod(handle.name, target.stat().st_mode & 0o777)
-        os.replace(handle.name, target)
+                os.chmod(temporary, target.stat().st_mode & 0o777)
+        os.replace(temporary, target)
     except BaseException:
         with contextlib.suppress(OSError):
-            os.unlink(handle.name)
+            os.unlink(temporary)
         raise
     return target
+
+
+def _create_beside(target: Path) -> tuple[Path, int]:
+    """A new, empty temporary file beside ``target``, open for writing.
+
+    Created with mode 0666 for the system to apply the user's umask, as it does for any file
+    the user creates (``tempfile`` makes 0600 files, and the mode survives the rename).
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        temporary = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            return temporary, os.open(temporary, flags, 0o666)
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name beside {str(target)!r}")
+
+
+def _holds_nul(path: str | os.PathLike[str]) -> bool:
+    """True when the file has a NUL byte (read in 1 MiB chunks); False when it cannot be read."""
+    try:
+        with open(path, "rb") as handle:
+            return any(b"\0" in chunk for chunk in iter(lambda: handle.read(1 << 20), b""))
+    except (OSError, TypeError):  # pandas reports a missing file or a bad path itself
+        return False
 
 
 def read_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
@@ -160,8 +182,21 @@ def read_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
         When the file is not a status table: not UTF-8 CSV, no header, the schema's columns
         missing, or a ``created_at`` that is not ISO 8601.
     FileNotFoundError
-        When there is no such file.
+        When there is no such file (the message names the full path it looked at).
     """
+    if not isinstance(path, (str, os.PathLike)):
+        raise invalid("path", "a str or a Path", type(path))
+    source = Path(path)
+    if source.is_dir():
+        raise InvalidArgument(f"{str(source)!r} is a folder: read_csv takes a .csv file's path")
+    if not source.exists():
+        full = source if source.is_absolute() else Path.cwd() / source
+        raise FileNotFoundError(
+            errno.ENOENT, f"No status table to read: no file {str(full)!r}", os.fspath(path)
+        )
+    # pandas < 3.1: the C parser cuts a text at a NUL byte; the python one reads it whole
+    # (slower, so only for the rare file that holds one).
+    engine = "python" if c_parser_cuts_at_nul() and _holds_nul(path) else "c"
     try:
         raw = pd.read_csv(
             path,
@@ -170,6 +205,7 @@ def read_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
             na_values=[""],
             encoding="utf-8-sig",
             encoding_errors="surrogatepass",
+            engine=engine,
         )
     except ValueError as exc:  # also UnicodeDecodeError, pandas' EmptyDataError, ParserError
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__

@@ -13,7 +13,8 @@
     ├── InvalidAssetId            also a ValueError: raised before any request
     ├── InvalidArgument           also a ValueError: any other bad input, before any request
     ├── WaitTimeout               ``.frame``: the last frame seen
-    └── BatchError                ``.frame``: the rows that worked; ``.errors``: id -> exception
+    ├── BatchError                ``.frame``: the rows that worked; ``.errors``: id -> exception
+    └── JournalError              an upload journal could not be written (``.path``)
 
 Every :class:`APIError` carries the status code, the method, the URL path and the server's
 message. None of them ever holds the API key: the request headers are not kept.
@@ -38,6 +39,7 @@ __all__ = [
     "InvalidArgument",
     "InvalidAssetId",
     "InvalidResponse",
+    "JournalError",
     "RateLimitError",
     "ServerError",
     "WaitTimeout",
@@ -157,17 +159,18 @@ class WaitTimeout(ArgilError):
 
 
 class BatchError(ArgilError):
-    """Some ids of a batch failed.
+    """Some ids (or rows) of a batch failed.
 
     Attributes
     ----------
     frame
-        The rows that were fetched, so nothing fetched is lost.
+        The rows that were fetched (or uploaded), so nothing done is lost.
     errors
-        Each failed id mapped to the exception it raised.
+        Each failed id mapped to the exception it raised; for ``create_assets``, each
+        failed row's position in the items (from 0).
     """
 
-    def __init__(self, frame: pd.DataFrame, errors: Mapping[str, Exception]) -> None:
+    def __init__(self, frame: pd.DataFrame, errors: Mapping[Any, Exception]) -> None:
         self.frame = frame
         self.errors = dict(errors)
         kinds: dict[str, int] = {}
@@ -180,6 +183,25 @@ class BatchError(ArgilError):
             f"first: {first_id}: {first}. The rows that worked are in .frame, the failures in "
             ".errors; pass errors='coerce' to get every row with an 'error' column instead."
         )
+
+
+class JournalError(ArgilError):
+    """An upload journal could not be created, locked or written (a full or read-only disk,
+    another process using it). A failed write is taken back, so the file holds whole
+    records only; the batch stops sending.
+
+    Attributes
+    ----------
+    path
+        The journal's path.
+    """
+
+    def __init__(self, message: str, path: str) -> None:
+        super().__init__(message)
+        self.path = path
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (self.__class__, (str(self), self.path))
 
 
 def _id_from_path(path: str) -> str | None:

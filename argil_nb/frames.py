@@ -13,19 +13,22 @@ thumbnail_url   string
 =============== ======================================================================
 
 ``string`` is ``pandas.StringDtype("python")`` (NA is ``pd.NA``): the same under pandas 2.2 and
-3.x, with or without pyarrow. The categories are held in an object Index for the same reason.
+3.x, with or without pyarrow. The categories are held in a ``string`` Index too, for the same
+reason and so that a missing status or type shows ``<NA>`` like a missing text (an object
+Index would show ``NaN``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ._checks import is_missing
+from ._compat import naive_time_takes_previous_offset
 from .errors import InvalidArgument
 from .models import ASSET_TYPES, STATUSES, Asset, normalize_ids, parse_timestamp
 
@@ -70,12 +73,15 @@ def category_dtype(column: str, values: Iterable[Any] = ()) -> pd.CategoricalDty
     known = _KNOWN[column]
     extra = (str(v) for v in dict.fromkeys(values) if not is_missing(v))
     categories = pd.Index([*known, *(v for v in dict.fromkeys(extra) if v not in known)])
-    return pd.CategoricalDtype(categories=categories.astype(object), ordered=False)
+    return pd.CategoricalDtype(categories=categories.astype(STRING), ordered=False)
 
 
 def _text(values: Sequence[Any]) -> pd.api.extensions.ExtensionArray:
-    # pandas turns non-strings into their str() and NaN-likes into NA.
-    return pd.array(values, dtype=STRING)
+    # pandas turns non-strings into their str() and NaN-likes into NA. It is given a 1-d
+    # object array, not the list: from a list, pandas 2.x lets numpy read JSON lists as
+    # more dimensions ([[1, 2]] -> 2-d) and fails. np.fromiter keeps each value whole.
+    flat = np.fromiter(values, dtype=object, count=len(values))
+    return pd.array(flat, dtype=STRING)
 
 
 def categorical(column: str, values: Sequence[Any]) -> pd.Categorical:
@@ -110,11 +116,14 @@ def _timestamps(values: Sequence[Any]) -> pd.DatetimeIndex:
     values, and times outside the nanosecond range (1677-2262, such as Go's zero time
     ``0001-01-01T00:00:00Z``), become NaT.
     """
-    raw = np.empty(len(values), dtype=object)
-    raw[:] = [
+    kept = [
         v if isinstance(v, datetime) or (isinstance(v, str) and len(v) >= _SHORTEST_ISO) else None
         for v in values
     ]
+    if naive_time_takes_previous_offset():  # pandas 2.x: say "UTC" where the value does not
+        kept = [_explicit_utc(v) for v in kept]
+    raw = np.empty(len(values), dtype=object)
+    raw[:] = kept
     parsed = pd.to_datetime(raw, utc=True, format="ISO8601", errors="coerce")
     given = np.empty(len(values), dtype=object)
     given[:] = values
@@ -128,6 +137,18 @@ def _timestamps(values: Sequence[Any]) -> pd.DatetimeIndex:
     if index.unit != "ns":
         index = index.where((index >= _NS_RANGE[0]) & (index <= _NS_RANGE[1])).as_unit("ns")
     return index
+
+
+def _explicit_utc(value: Any) -> Any:
+    """A value without an offset, with UTC made explicit (the meaning ``parse_timestamp`` gives)."""
+    if isinstance(value, str):
+        if value[-1] in "Zz":  # the common case first
+            return value
+        tail = value[_SHORTEST_ISO:]
+        return value if "+" in tail or "-" in tail else value + "Z"
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
 
 
 def schema_frame(columns: Mapping[str, Sequence[Any]]) -> pd.DataFrame:

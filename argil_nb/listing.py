@@ -87,6 +87,7 @@ __all__ = [
     "FALLBACK_PASSES",
     "LANE_RATE",
     "LISTING_ORDER",
+    "LISTING_PASSES",
     "PAGES_PER_LANE",
     "PAGE_COST",
     "PER_ID_BELOW",
@@ -106,6 +107,10 @@ PER_ID_BELOW = 10
 PAGE_COST = 2
 """A page of 100 costs the server about as much as this many single GETs."""
 LISTING_ORDER = (PROCESSING, READY, FAILED)
+LISTING_PASSES = 5
+"""How often a partial listing (newest first, back to a time: the uploads' search for lost
+answers, ``_reconcile.find_lost``) lists a status again while its totals disagree. The
+complete listing here needs no passes."""
 UNION_FROM_PAGES = 20
 """Try listing the statuses as one list (one request to find out) from this many pages."""
 ZONE_PROBE_FROM = 8

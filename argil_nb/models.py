@@ -12,10 +12,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import MappingProxyType
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from ._html import badge, clip, esc, thumbnail
+from ._html import FONT, MUTED, TEXT, badge, clip, esc, thumbnail
 from .errors import InvalidArgument, InvalidAssetId
+
+if TYPE_CHECKING:
+    from .waiting import RateLimiter
 
 __all__ = [
     "ASSET_TYPES",
@@ -207,13 +210,17 @@ class Asset:
         return out
 
     def _repr_html_(self) -> str:
+        from ._inline import inline_sources  # lazy: HTTP only when a notebook shows an Asset
+
+        url = self.thumbnail_url
+        inline = inline_sources([url]).get(url) if url else None
         created = self.created_at.strftime("%Y-%m-%d %H:%M UTC") if self.created_at else ""
+        picture = thumbnail(url, self.status, size=96, inline=inline, alt=self.name or "")
         return (
-            '<div class="argil-asset" style="display:flex;gap:10px;align-items:center;'
-            'font-family:sans-serif;font-size:13px">'
-            f"{thumbnail(self.thumbnail_url, self.status, size=96)}"
+            f'<div class="argil-asset" style="display:flex;gap:10px;align-items:center;'
+            f'{FONT};font-size:13px;color:{TEXT}">{picture}'
             f"<div><div><b>{clip(self.name) or '<i>unnamed</i>'}</b> {badge(self.status)}</div>"
-            f'<div style="color:#6b7280">{clip(self.type)} · <code>{clip(self.id)}</code>'
+            f'<div style="color:{MUTED}">{clip(self.type)} · <code>{clip(self.id)}</code>'
             f" · {esc(created)}</div></div></div>"
         )
 
@@ -236,6 +243,7 @@ class AssetSource(Protocol):
     """What the batch, polling and panel code need of a client (an ``argil_nb.Client``)."""
 
     max_workers: int
+    rate_limiter: RateLimiter
 
     def get_asset(self, asset_id: object) -> Asset: ...
 

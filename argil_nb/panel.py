@@ -1,15 +1,19 @@
 """``StatusPanel``: a live ipywidgets view of assets while they process.
 
-Three parts: ``_tracker.Tracker`` holds the data and does one poll; ``_ticker.Ticker`` is the
-loop that decides when; this module lays the widgets out and brings them in line with the
-data. Widget traits are assigned only when their value changes, so a refresh in which
-nothing changed sends no message to the front end, and one in which k visible assets
-changed sends O(k). That is also why the header shows the time of the last *change*, not of
-the last check, which would cost one message per refresh.
+Its parts: ``_tracker.Tracker`` holds the data and does one poll; ``_ticker.Ticker`` is the
+loop that decides when; ``_widgets.PanelWidgets`` is the widget tree; ``_display`` puts it
+in the notebook beside a static snapshot. This module ties them together.
 
-Threads: the loop only sets widget values (it never prints nor calls ``display``). The data
-is guarded by the tracker's lock, refreshes are serialised by a second lock and widget
-writes by a third. ``on_change`` callbacks run on the refreshing thread, outside every lock.
+The walk from data to screen goes one way: the tracker hands out an immutable
+``_view.PanelView`` (taken under its own lock, which never leaves ``_tracker``), ``_cards``
+and ``_header`` turn it into HTML, and ``_widgets`` assigns what differs. Hence the header
+shows the time of the last *change*, not of the last check, which would cost one message
+per refresh.
+
+Threads: the loop only sets widget values (it never prints nor calls ``display``; the
+snapshot is sent from the main thread, after each cell and on ``close()``). Refreshes are
+serialised by one lock and widget writes by another. ``on_change`` callbacks run on the
+refreshing thread, outside every lock.
 """
 
 from __future__ import annotations
@@ -19,27 +23,33 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import ipywidgets as widgets
 import pandas as pd
 
-from ._cards import Card, InlineThumbnails, card_html, close_widgets, counts_html, set_trait
-from ._checks import check_int, check_number, invalid
+from ._checks import check_choice, check_int, check_number, invalid
+from ._display import LiveDisplay
+from ._export import download_html, export_frame
+from ._header import export_hint, snapshot_html, state_text
+from ._inline import inline_sources, trust_origin
+from ._slots import close_widgets, set_trait
+from ._thumbs import InlineThumbnails
 from ._ticker import JOIN_TIMEOUT, Ticker
 from ._tracker import Tracker, Transition
-from .csvio import to_csv
-from .models import FAILED, PROCESSING, READY, TERMINAL_STATUSES, AssetSource
+from ._view import STATUS_FILTERS, PanelView, Query
+from ._widgets import LAYOUTS, Actions, PanelWidgets
+from .models import READY, AssetSource
 
 __all__ = ["STATUS_FILTERS", "StatusPanel"]
 
 log = logging.getLogger("argil_nb")
 
-STATUS_FILTERS = ("all", PROCESSING, READY, FAILED)
 REFRESH_WAIT = 120.0
 """Seconds a refresh waits for one already running before giving up."""
+LIST_FROM = 48
+"""``layout=None``: cards up to this many assets, the compact list beyond."""
 
 Callback = Callable[[str, Any, Any], object]
 
@@ -50,29 +60,40 @@ class StatusPanel(widgets.VBox):
     Parameters
     ----------
     ids_or_frame
-        Asset ids (list or Series), or a frame with an ``id`` column. A frame with the full
-        argil_nb schema also gives the starting rows; its READY/FAILED rows are never fetched.
+        Asset ids (list or Series), or a frame with an ``id`` column; at least one. A frame
+        with the full argil_nb schema also gives the starting rows; its READY/FAILED rows
+        are never fetched.
     client
         The :class:`argil_nb.Client` to poll with.
     interval
         Seconds between polls; doubles after each failed poll, up to
         ``waiting.PANEL_MAX_BACKOFF`` (60 s).
     page_size
-        Cards per page.
+        Cards (or list rows) per page.
+    layout
+        ``"cards"`` (a grid) or ``"list"`` (one line per asset); None: cards up to 48
+        assets, the list beyond. The panel's toggle switches it.
     inline_thumbnails
         Fetch READY thumbnails in the kernel (once per URL, without the API key) and send
-        them as image widgets, for front ends that cannot reach the thumbnail host.
+        them as image widgets, for front ends that cannot reach the thumbnail host (in
+        either layout).
     export_path
-        Where the "export CSV" button writes :attr:`frame`.
+        Where the "export CSV" button writes the rows shown (numbered when it exists).
     clock
-        Epoch seconds, for ``history.seen_at`` and the "last change" time.
+        Epoch seconds, for ``history`` and the times in the header.
 
     Attributes
     ----------
-    counts_html, progress_bar, progress_text, state_label, change_label
-        The header widgets.
-    pause_button, refresh_button, filter_dropdown, export_button, export_label
+    counts_html, progress_bar, progress_text, timing_label, close_button
+        The header: badges with counts, the bar (READY, FAILED and not found in their
+        colours), "3/8 finished", and the elapsed time, rate and time left as of the last
+        change.
+    state_label, change_label
+        The state in words and the time of the last change.
+    pause_button, refresh_button, filter_dropdown, sort_dropdown, search_box, layout_toggle
         The controls.
+    export_button, export_label, download_link
+        Export: what it writes, then where it wrote, and a link to download the file.
     cards, prev_button, next_button, page_label
         The ``page_size`` card widgets (``ipywidgets.HTML``) and the pager.
     """
@@ -84,6 +105,7 @@ class StatusPanel(widgets.VBox):
         client: AssetSource,
         interval: float = 2.0,
         page_size: int = 24,
+        layout: str | None = None,
         inline_thumbnails: bool = False,
         export_path: str | os.PathLike[str] = "argil-status.csv",
         clock: Callable[[], float] = time.time,
@@ -92,90 +114,81 @@ class StatusPanel(widgets.VBox):
             raise invalid("client", "an argil_nb.Client", type(client))
         self.interval = check_number("interval", interval, above=0, unit="seconds")
         check_int("page_size", page_size, minimum=1)
+        if layout is not None:
+            check_choice("layout", layout, LAYOUTS)
+        if not isinstance(export_path, (str, os.PathLike)):
+            raise invalid("export_path", "a str or a Path", type(export_path))
         self._data = Tracker(ids_or_frame, clock, self.interval)
         self._client = client
+        trust_origin(getattr(client, "base_url", None))  # a sandbox's thumbnails get embedded
         self.page_size = page_size
         self.export_path = os.fspath(export_path)
         self._refresh_lock = threading.Lock()  # one poll at a time
         self._render_lock = threading.Lock()  # one writer of widget values at a time
+        self._callback_lock = threading.Lock()
         self._callbacks: list[Callback] = []
         self._watching = False
         self._closed = False
         self._page = 0
+        self._exported: tuple[Query, str] | None = None
         self._thumbs = InlineThumbnails() if inline_thumbnails else None
         self._ticker = Ticker(self._tick, self.interval, name="argil-panel")
-        self._build()
+        if layout is None:
+            layout = "cards" if len(self._data.ids) <= LIST_FROM else "list"
+        actions = Actions(
+            self._toggle, self.refresh, self._export_clicked, self.close, self._turn, self._changed
+        )
+        ui = PanelWidgets(page_size, layout, self._thumbs, actions)
+        self._ui = ui
+        self.counts_html, self.progress_bar = ui.counts_html, ui.progress_bar
+        self.progress_text, self.timing_label = ui.progress_text, ui.timing_label
+        self.close_button, self.state_label = ui.close_button, ui.state_label
+        self.change_label, self.pause_button = ui.change_label, ui.pause_button
+        self.refresh_button, self.filter_dropdown = ui.refresh_button, ui.filter_dropdown
+        self.sort_dropdown, self.search_box = ui.sort_dropdown, ui.search_box
+        self.layout_toggle, self.export_button = ui.layout_toggle, ui.export_button
+        self.export_label, self.download_link = ui.export_label, ui.download_link
+        self.cards = [slot.html for slot in ui.slots]
+        self.prev_button, self.next_button = ui.prev_button, ui.next_button
+        self.page_label = ui.page_label
+        self._display = LiveDisplay(self._bundle, self._snapshot_key)
+        super().__init__(ui.rows)
+        self.add_class("argil-panel")
         self._render()
-
-    def _build(self) -> None:
-        def button(text: str, action: Callable[[], object], icon: str = "") -> widgets.Button:
-            made = widgets.Button(description=text, icon=icon, layout=widgets.Layout(width="auto"))
-            made.on_click(lambda _: action())
-            return made
-
-        total = len(self._data.ids)
-        self.counts_html = widgets.HTML()
-        self.progress_bar = widgets.IntProgress(value=0, min=0, max=max(total, 1))
-        self.progress_text = widgets.Label()
-        self.state_label = widgets.Label()
-        self.change_label = widgets.Label(value="· no data yet")
-        self.pause_button = button("resume", self._toggle, "play")
-        self.refresh_button = button("refresh now", self.refresh, "refresh")
-        self.filter_dropdown = widgets.Dropdown(
-            options=STATUS_FILTERS,
-            value="all",
-            description="show",
-            layout={"width": "auto"},
-            style={"description_width": "initial"},
-        )
-        self.filter_dropdown.observe(self._filter_changed, names="value")
-        self.export_button = button("export CSV", self._export_clicked, "download")
-        self.export_label = widgets.Label(value=f"to {self.export_path}")
-        self._cards = [Card(self._thumbs is not None) for _ in range(self.page_size)]
-        self.cards = [card.html for card in self._cards]
-        grid = widgets.GridBox(
-            [card.widget for card in self._cards],
-            layout=widgets.Layout(
-                grid_template_columns="repeat(auto-fill, minmax(300px, 1fr))", grid_gap="6px"
-            ),
-        )
-        self.prev_button = button("◀ prev", lambda: self._turn(-1))
-        self.next_button = button("next ▶", lambda: self._turn(+1))
-        self.page_label = widgets.Label()
-        self._pager = widgets.HBox([self.prev_button, self.page_label, self.next_button])
-        controls = [self.pause_button, self.refresh_button, self.filter_dropdown]
-        rows = [
-            widgets.HBox([self.counts_html, self.progress_bar, self.progress_text]),
-            widgets.HBox([self.state_label, self.change_label]),
-            widgets.HBox([*controls, self.export_button, self.export_label]),
-            grid,
-            self._pager,
-        ]
-        super().__init__(rows)
-        self._owned = [w for row in rows for w in (row, *row.children)]
-        self._owned += [w for card in self._cards for w in card.widgets()]
 
     # -- public API --------------------------------------------------------------------------
 
     @property
     def frame(self) -> pd.DataFrame:
-        """The current table (argil_nb schema, one row per asset, in the order given)."""
+        """The current table (argil_nb schema, one row per asset, in the order given).
+
+        An asset the API answers 404 for has status ``NOT_FOUND`` (its other fields are the
+        last known ones).
+        """
         return self._data.frame()
 
     @property
-    def history(self) -> pd.DataFrame:
-        """Every status transition seen: columns ``id``, ``from``, ``to``, ``seen_at`` (UTC).
+    def shown(self) -> pd.DataFrame:
+        """The rows the controls select: status filter and search, every page, their order."""
+        return self._data.frame(self._ui.query(0))
 
-        The first status seen of an asset (from the starting frame or the first fetch) is
-        its starting point, not a transition.
+    @property
+    def history(self) -> pd.DataFrame:
+        """Every status transition seen, one row each.
+
+        Columns: ``id``, ``from``, ``to`` (string); ``seen_at``, when the panel saw the new
+        status, and ``checked_before``, when it last saw the old one (both UTC; NaT when
+        the old status came from the starting frame). The transition happened in between,
+        so ``seen_at - created_at`` is an upper bound of a processing time and
+        ``checked_before - created_at`` a lower one; a pause or an outage widens the gap.
+        The first status seen of an asset is its starting point, not a transition.
         """
         return self._data.history()
 
     @property
     def done(self) -> bool:
-        """True once every asset is READY or FAILED."""
-        with self._data.lock:
-            return self._data.all_terminal()
+        """True once every asset is READY, FAILED or not found."""
+        return self._data.done
 
     @property
     def running(self) -> bool:
@@ -185,11 +198,12 @@ class StatusPanel(widgets.VBox):
     def on_change(self, callback: Callback, remove: bool = False) -> Callback:
         """Call ``callback(id, old_status, new_status)`` once per status transition.
 
-        It runs on the refreshing thread (the background loop, or the caller of
-        :meth:`refresh`); an exception it raises is logged and does not stop the panel.
-        Returns the callback, so that this works as a decorator.
+        ``new_status`` is ``"NOT_FOUND"`` for an asset deleted while watched. It runs on the
+        refreshing thread (the background loop, or the caller of :meth:`refresh`); an
+        exception it raises is logged and does not stop the panel. Returns the callback, so
+        that this works as a decorator.
         """
-        with self._data.lock:
+        with self._callback_lock:
             if remove:
                 self._callbacks = [c for c in self._callbacks if c is not callback]
             else:
@@ -227,23 +241,49 @@ class StatusPanel(widgets.VBox):
         self._ticker.stop(timeout)
         self._render()
 
-    def export_csv(self, path: str | os.PathLike[str] | None = None) -> Path:
-        """Write :attr:`frame` with :func:`argil_nb.to_csv` (to ``export_path`` by default)."""
-        frame = self.frame
-        target = to_csv(frame, self.export_path if path is None else path)
-        set_trait(self.export_label, "value", f"wrote {len(frame)} rows to {target}")
+    def export_csv(
+        self, path: str | os.PathLike[str] | None = None, *, overwrite: bool = False
+    ) -> Path:
+        """Write the rows shown (:attr:`shown`) as CSV; return the absolute path written.
+
+        Parameters
+        ----------
+        path
+            Where (``export_path`` by default). An existing file is never replaced unless
+            ``overwrite``: the next free numbered name is used (``argil-status-1.csv``).
+        overwrite
+            Replace an existing status table at ``path``.
+        """
+        query = self._ui.query(0)
+        frame = self._data.frame(query)
+        target = export_frame(
+            frame, self.export_path if path is None else path, overwrite=overwrite
+        )
+        rows = "row" if len(frame) == 1 else "rows"
+        self._exported = (query, f"wrote {len(frame)} {rows} to {target}")
+        with self._render_lock:
+            set_trait(self.download_link, "value", download_html(target))
+        self._render()
         return target
 
     def close(self) -> None:
-        """Stop polling, wait for the loop's thread, and close every widget of the panel."""
+        """Stop polling, wait for the loop's thread, and close every widget of the panel.
+
+        Where the panel was displayed, its output keeps a static snapshot of its last state.
+        """
         if getattr(self, "_closed", True):  # closed already, or a failed __init__
             super().close()
             return
-        self._closed = True
         self._watching = False
         self._ticker.stop(JOIN_TIMEOUT)
+        try:
+            self._display.update(live=False, force=True)
+        except Exception:  # closing must not fail because a front end went away
+            log.warning("argil_nb: could not leave a snapshot of the panel", exc_info=True)
+        self._display.forget()
+        self._closed = True
         with self._render_lock:
-            close_widgets([*self._owned, self.layout])
+            close_widgets([*self._ui.owned(), self.layout])
             if self._thumbs is not None:
                 self._thumbs.close()
         super().close()
@@ -251,6 +291,33 @@ class StatusPanel(widgets.VBox):
     def __repr__(self) -> str:
         # Deterministic (no counts that change): a saved notebook output stays stable.
         return f"StatusPanel(assets={len(self._data.ids)}, interval={self.interval!r})"
+
+    # -- display -----------------------------------------------------------------------------
+
+    def _ipython_display_(self) -> None:
+        self._display.show()
+
+    def _view(self) -> PanelView:
+        return self._data.view(self._ui.query(self._page))
+
+    def _state(self, view: PanelView) -> str:
+        return "closed" if self._closed else state_text(view, self._watching, self.interval)
+
+    def _snapshot_key(self) -> object:
+        view = self._view()
+        return (view.version, self._state(view), self._ui.query(view.page), self._ui.layout_name)
+
+    def _bundle(self, live: bool) -> dict[str, Any]:
+        view = self._view()
+        state = "closed" if not live else self._state(view)
+        urls = [c.thumbnail_url for c in view.cards if c.thumbnail_url]
+        html = snapshot_html(
+            view, state, grid=self._ui.layout_name == "cards", inline=inline_sources(urls)
+        )
+        bundle: dict[str, Any] = {"text/plain": repr(self), "text/html": html}
+        if live:
+            bundle.update(self._repr_mimebundle_())
+        return bundle
 
     # -- the loop ----------------------------------------------------------------------------
 
@@ -265,13 +332,12 @@ class StatusPanel(widgets.VBox):
             self._watching = False
             self._render()
             return None
-        with self._data.lock:
-            return self._data.backoff.delay
+        return self._data.delay
 
     def _notify(self, transitions: list[Transition]) -> None:
         if not transitions:
             return
-        with self._data.lock:
+        with self._callback_lock:
             callbacks = list(self._callbacks)
         for asset_id, before, after in transitions:
             for callback in callbacks:
@@ -282,75 +348,31 @@ class StatusPanel(widgets.VBox):
 
     # -- widgets -----------------------------------------------------------------------------
 
-    def _card_value(self, asset_id: str) -> tuple[str, widgets.Image | None]:
-        """A card's HTML and inline image (data lock held)."""
-        row = self._data.rows[asset_id]
-        image = None
-        if self._thumbs is not None and row["status"] == READY:
-            image = self._thumbs.get(row["thumbnail_url"])
-        html = card_html(
-            row,
-            took=self._data.took.get(asset_id),
-            error=self._data.fetch_errors.get(asset_id),
-            with_thumbnail=image is None,
-        )
-        return html, image
-
-    def _page_ids(self) -> tuple[list[str], int]:
-        """The ids on the current page and the number of pages (data lock held)."""
-        wanted, rows = self.filter_dropdown.value, self._data.rows
-        ids = self._data.ids
-        visible = ids if wanted == "all" else [i for i in ids if rows[i]["status"] == wanted]
-        pages = max(1, -(-len(visible) // self.page_size))
-        self._page = min(self._page, pages - 1)
-        start = self._page * self.page_size
-        return visible[start : start + self.page_size], pages
+    def _hint(self, view: PanelView, query: Query) -> str:
+        if self._exported is not None and self._exported[0] == query:
+            return self._exported[1]  # what the last export did, until the query changes
+        return export_hint(view, query)
 
     def _render(self) -> None:
         """Bring every widget in line with the data, assigning only what differs."""
         if self._closed:
             return
-        data = self._data
         with self._render_lock:
             if self._closed:  # closed while this thread waited for the lock
                 return
             if self._thumbs is not None:
-                with data.lock:
-                    page_ids, _ = self._page_ids()
-                    rows = [data.rows[i] for i in page_ids]
-                    urls = [r["thumbnail_url"] for r in rows if r["status"] == READY]
-                self._thumbs.ensure(urls)  # network, so outside the data lock
-            with data.lock:
-                page_ids, pages = self._page_ids()
-                counts = data.counts()
-                values = [self._card_value(i) for i in page_ids]
-                state = data.describe(self._watching, self.interval)
-                last_change = data.last_change
-            total = len(data.ids)
-            finished = sum(counts[s] for s in TERMINAL_STATUSES)
-            set_trait(self.counts_html, "value", counts_html(counts))
-            set_trait(self.progress_bar, "value", finished)
-            set_trait(self.progress_bar, "bar_style", "success" if finished == total else "")
-            set_trait(self.progress_text, "value", f"{finished}/{total} finished")
-            set_trait(self.state_label, "value", state)
-            if last_change is not None:
-                when = datetime.fromtimestamp(last_change, UTC).strftime("%H:%M:%S")
-                set_trait(self.change_label, "value", f"· last change {when} UTC")
-            finished_all = state == "done"
-            label = "finished" if finished_all else "pause" if self._watching else "resume"
-            icon = "check" if finished_all else "pause" if self._watching else "play"
-            set_trait(self.pause_button, "description", label)
-            set_trait(self.pause_button, "icon", icon)
-            set_trait(self.pause_button, "disabled", finished_all)
-            for index, card in enumerate(self._cards):
-                if index < len(values):
-                    card.show(*values[index])
-                else:
-                    card.show(None)
-            set_trait(self._pager.layout, "display", "none" if pages == 1 else "flex")
-            set_trait(self.page_label, "value", f"page {self._page + 1} of {pages}")
-            set_trait(self.prev_button, "disabled", self._page == 0)
-            set_trait(self.next_button, "disabled", self._page >= pages - 1)
+                cards = self._view().cards
+                # network, so before the view that is rendered
+                self._thumbs.ensure(c.thumbnail_url for c in cards if c.status == READY)
+            query = self._ui.query(self._page)
+            view = self._data.view(query)
+            self._page = view.page
+            self._ui.render(
+                view,
+                watching=self._watching,
+                interval=self.interval,
+                hint=self._hint(view, query),
+            )
 
     def _toggle(self) -> None:
         if self._watching:
@@ -362,7 +384,7 @@ class StatusPanel(widgets.VBox):
         self._page = max(0, self._page + step)
         self._render()
 
-    def _filter_changed(self, _change: object) -> None:
+    def _changed(self) -> None:
         self._page = 0
         self._render()
 
@@ -371,4 +393,5 @@ class StatusPanel(widgets.VBox):
         try:
             self.export_csv()
         except Exception as exc:
-            set_trait(self.export_label, "value", f"export failed: {exc}")
+            self._exported = (self._ui.query(0), f"export failed: {exc}")
+            self._render()

@@ -4,7 +4,8 @@ Each round polls only the assets not yet finished, the way the listing strategy 
 (``listing.PendingFetcher``). The pause between rounds is a ``waiting.Backoff``: it starts
 at ``interval`` and grows by ``waiting.WAIT_GROWTH`` up to ``max_interval`` while nothing
 changes; a change resets it. Transient errors (``waiting.TRANSIENT``) are tried again on
-the next round until the timeout.
+the next round until the timeout; every request waits for the client's rate limiter, which
+also keeps a 429's ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import pandas as pd
 
 from ._checks import check_number
 from ._progress import Progress
-from .errors import AssetNotFound, BatchError, RateLimitError, WaitTimeout
+from .errors import AssetNotFound, BatchError, WaitTimeout
 from .frames import assets_frame, empty_frame, ids_of
 from .listing import PendingFetcher
 from .models import Asset, AssetSource
@@ -106,16 +107,15 @@ def wait(
     with ThreadPoolExecutor(client.max_workers, thread_name_prefix="argil-wait") as pool:
         poller = _Poller(client, wanted, pool)
         show = progress if progress is not None else len(wanted) > 1
-        bar = Progress(show, len(wanted), "argil: finished", unit="asset")
+        bar = Progress(
+            show, len(wanted), "argil finished", unit="asset", limiter=client.rate_limiter
+        )
         try:
             while True:
-                floor = 0.0
                 try:
                     changed = poller.round(bar)
-                except TRANSIENT as exc:
+                except TRANSIENT as exc:  # a 429's Retry-After is the client limiter's to keep
                     poller.last_error, changed = exc, 0
-                    if isinstance(exc, RateLimitError):
-                        floor = exc.retry_after or 0.0
                 if not poller.pending():
                     return poller.frame()
                 remaining = deadline - clock()
@@ -128,8 +128,6 @@ def wait(
                         poller.frame(),
                     )
                 pause = backoff.reset() if changed else backoff.grow("nothing changed")
-                # A Retry-After that outlived the retries is a floor for the next pause.
-                pause = max(pause, min(floor * WAIT_GROWTH, max_interval))
                 sleep(min(pause, remaining))
         finally:
             bar.close()

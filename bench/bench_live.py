@@ -73,8 +73,9 @@ LIVE_CASES = (
 PANEL_ASSETS = 2_000
 PAGE_SIZE = 24
 CHANGED = 10
-HEADER_MESSAGES = 4
-"""The counts, the progress bar's value and its text, and "last change": one each."""
+HEADER_MESSAGES = 5
+"""The counts, the progress bar and its text, "last change", and the elapsed time, rate and
+time left as of it: one each."""
 
 
 class SimClock:
@@ -842,7 +843,8 @@ def panel_section(result: PanelResult) -> str:
         f"the same way; traitlets already skip an unchanged value). Each row is one refresh "
         f"after the first (the first, everything new: baseline {first_table}, panel "
         f"{first_panel}). The header's {HEADER_MESSAGES} messages are the counts, the "
-        f"progress bar and its text, and the time of the last change.\n\n"
+        f"progress bar and its text, the time of the last change, and the elapsed time, "
+        f"rate and time left as of it.\n\n"
         f"{msg_table}\n\n"
         f"Image bytes through the kernel: with URL thumbnails the cards carry "
         f'`<img src="http...">` and the browser fetches them; the kernel sends no image '

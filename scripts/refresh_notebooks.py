@@ -4,7 +4,9 @@
 
 Runs each notebook top to bottom with no ARGIL_API_KEY (so against the offline sandbox),
 then drops what must not be committed: saved widget state (bulky, and useless without a
-kernel) and execution metadata (timestamps).
+kernel), the widget views that would need it (a panel's output keeps the static HTML
+snapshot saved beside its view, so the notebook shows the panel's last state anywhere) and
+execution metadata (timestamps).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import nbformat
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
 def refresh(path: Path) -> None:
@@ -29,6 +32,10 @@ def refresh(path: Path) -> None:
     book.metadata.pop("widgets", None)
     for cell in book.cells:
         cell.metadata.pop("execution", None)
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if WIDGET_VIEW in data and len(data) > 1:  # without state it renders nothing
+                del data[WIDGET_VIEW]
     nbformat.write(book, path)
     print(f"{path.relative_to(ROOT)}: {path.stat().st_size // 1024} KB")
 

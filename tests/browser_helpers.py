@@ -174,6 +174,7 @@ class LabServer:
             "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
             "--LabApp.extension_manager=readonly",
             "--LabApp.expose_app_in_browser=True",
+            "--JupyterNotebookApp.expose_app_in_browser=True",
         ]
         log = self.log_path.open("ab")
         try:
@@ -284,25 +285,43 @@ JS_PANEL = """(cellIndex) => {
   const cell = document.querySelectorAll('.jp-Notebook .jp-Cell')[cellIndex];
   const root = cell && cell.querySelector('.jp-OutputArea');
   if (!root) return null;
+  const rect = (e) => {
+    const r = e.getBoundingClientRect();
+    return {x: r.left, y: r.top, w: r.width, h: r.height, right: r.right, bottom: r.bottom};
+  };
   const shown = (e) => e && getComputedStyle(e).display !== 'none' && e.offsetParent !== null;
   const cards = [...root.querySelectorAll('.argil-card')]
-    .filter(c => shown(c.closest('.widget-html')))
+    .filter(c => shown(c.closest('.widget-html') || c))
     .map(c => {
-      const holder = c.querySelector(':scope > div:not(.argil-thumb-placeholder)');
+      const name = c.querySelector('.argil-name');
       const badge = c.querySelector('.argil-badge');
       const placeholder = c.querySelector('.argil-thumb-placeholder');
+      const note = c.querySelector('.argil-note');
+      const created = c.querySelector('.argil-created');
       return {
-        name: holder && holder.firstElementChild ? holder.firstElementChild.textContent : null,
+        name: name ? name.textContent : null,
+        title: name ? name.getAttribute('title') : null,
+        nameCut: name ? name.scrollWidth > name.clientWidth + 1 : false,
+        createdLines: created ? Math.round(created.getBoundingClientRect().height / 17) : 0,
         status: badge ? badge.textContent : null,
         placeholder: placeholder ? placeholder.textContent : null,
+        note: note ? note.textContent : null,
         imgs: [...c.querySelectorAll('img')].map(i => ({
           src: i.getAttribute('src'), complete: i.complete, width: i.naturalWidth})),
         text: c.textContent,
+        box: rect(c),
+        cell: rect(c.closest('.widget-html') || c.parentElement),
       };
     });
+  const link = root.querySelector('a[download]');
   return {
     labels: [...root.querySelectorAll('.widget-label')].map(e => e.textContent),
     cards,
+    live: !!root.querySelector('.argil-panel'),
+    snapshot: root.querySelector('.argil-snapshot') ? root.querySelector('.argil-snapshot')
+      .innerText : null,
+    download: link ? link.getAttribute('download') : null,
+    text: root.innerText,
   };
 }"""
 
@@ -318,3 +337,64 @@ JS_XSS = """() => ({
     .length,
   onerror: document.querySelectorAll('[onerror]').length,
 })"""
+
+JS_THEME = """async (theme) => {
+  await window.jupyterapp.commands.execute('apputils:change-theme', {theme});
+}"""
+
+JS_RESTART = """async (path) => {
+  const app = window.jupyterapp;
+  const panel = [...app.shell.widgets('main')].find(w => w.context && w.context.path === path);
+  await panel.sessionContext.session.kernel.restart();
+}"""
+
+JS_RUN_CELL = """async ([path, index]) => {
+  const app = window.jupyterapp;
+  const panel = [...app.shell.widgets('main')].find(w => w.context && w.context.path === path);
+  panel.content.activeCellIndex = index;
+  await app.commands.execute('notebook:run-cell');
+}"""
+
+JS_AXE = """async ([cellIndex, selector]) => {
+  const cell = document.querySelectorAll('.jp-Notebook .jp-Cell')[cellIndex];
+  const root = cell && cell.querySelector(selector);
+  if (!root) return null;
+  // JupyterLab's <body> is 0 px high with overflow hidden (its shell is positioned
+  // absolutely): axe would take every text for clipped and skip its contrast.
+  document.body.style.minHeight = '100vh';
+  root.scrollIntoView({block: 'start'});
+  await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+  const result = await axe.run(root, {resultTypes: ['violations']});
+  return {
+    violations: result.violations.map(v => ({
+      id: v.id, impact: v.impact, help: v.help,
+      nodes: v.nodes.slice(0, 3).map(n => n.html.slice(0, 240))})),
+    passed: result.passes.map(p => p.id),
+    incomplete: result.incomplete.map(i => [i.id, i.nodes.map(n => n.html.slice(0, 120) + ' :: ' + (n.any[0] || {}).message)]),
+  };
+}"""
+
+
+def axe_problems(page: Any, cell: int, selector: str) -> list[dict[str, Any]]:
+    """Serious or critical axe-core violations inside ``selector`` of a cell's output.
+
+    axe-core comes bundled with the ``axe-playwright-python`` package (no download).
+    """
+    from axe_playwright_python.base import AXE_SCRIPT
+
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE_SCRIPT)
+    found = page.evaluate(JS_AXE, [cell, selector])
+    assert found is not None, f"nothing matches {selector!r} in cell {cell}"
+    if os.environ.get("ARGIL_NB_AXE_REPORT"):
+        print(f"axe {selector}: passed {found['passed']}; incomplete {found['incomplete']}")
+    # The scan looked at the text's contrast (it did not just give up on it).
+    assert "color-contrast" in found["passed"], found
+    return [v for v in found["violations"] if v["impact"] in ("serious", "critical")]
+
+
+def overlaps(a: dict[str, float], b: dict[str, float]) -> bool:
+    """True when two rectangles share more than a pixel of area."""
+    return min(a["right"], b["right"]) - max(a["x"], b["x"]) > 1 and (
+        min(a["bottom"], b["bottom"]) - max(a["y"], b["y"]) > 1
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from argil_nb import _default
 from argil_nb.sandbox import Sandbox
 
 CANARY_KEY = "sk-canary-7f3a9e1c5b2d4f60a8e9c7b5d3f1a2e4"
@@ -39,3 +40,9 @@ def client(sandbox):
     """A client for ``sandbox`` that does not sleep between retries."""
     with sandbox.client(backoff_factor=0, timeout=(2, 5)) as c:
         yield c
+
+
+@pytest.fixture(autouse=True)
+def _no_default_client_leaks(monkeypatch):
+    """connect() adopts its first client as the default: keep that within each test."""
+    monkeypatch.setattr(_default, "_default", None)

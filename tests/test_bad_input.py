@@ -7,7 +7,8 @@ generate docs/reliability.md, and a test fails when the committed file differs::
     python -m tests.test_bad_input --write     # regenerate docs/reliability.md
 
 The soak figures in that file sit between ``<!-- soak:begin -->`` and ``<!-- soak:end -->``
-and are kept as they are by the generator (they come from ``python -m tests.test_soak``).
+and are kept as they are by the generator (they come from ``python -m tests.test_soak``);
+so are the kill-test figures of the uploads section (``python -m tests.test_upload_kill``).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from argil_nb.frames import COLUMNS
 from argil_nb.sandbox import Sandbox
 
 from .conftest import CANARY_KEY
+from .test_upload_kill import uploads_section
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "reliability.md"
@@ -210,6 +212,13 @@ def listing_without_headers(env: Env) -> pd.DataFrame:
     return env.client.list_assets(status="READY", progress=False)
 
 
+BATCH = ["https://x.example.com/a.png", "https://x.example.com/b.mp4"]
+
+
+def up(env: Env, items: Any, **options: Any) -> pd.DataFrame:
+    return env.client.create_assets(items, progress=False, **options)
+
+
 def frame_ids(ids: list[str]) -> Callable[[Any, Env], bool]:
     return lambda frame, env: frame["id"].tolist() == ids
 
@@ -342,6 +351,53 @@ CASES: list[Case] = [
           then(lambda e: answer(e, 200, "<html>login</html>", "text/html"),
                lambda e: e.client.create_asset("https://x.example.com/a.png")),
           an.InvalidResponse, "expected JSON, got text/html", sends=True),
+    # create_assets
+    gives("client.create_assets", "`[]`, or a frame with no rows",
+          "an empty frame with the schema and `url`, no request, no journal written",
+          lambda e: (up(e, [], journal=e.tmp / "j.jsonl"), up(e, pd.DataFrame({"url": []}))),
+          lambda got, e: all(f.empty and list(f.columns) == [*COLUMNS, "url"] for f in got)
+          and not (e.tmp / "j.jsonl").exists()),
+    fails("client.create_assets", "one URL as a string", lambda e: up(e, "https://x.example.com/a.png"),
+          an.InvalidArgument, "got str. Wrap a single URL in a list"),
+    fails("client.create_assets", "`None` or `42`", lambda e: each(lambda v: up(e, v), None, 42),
+          an.InvalidArgument, "items must be a list of URLs or a DataFrame with a 'url' column, got int"),
+    fails("client.create_assets", "a frame without a `url` column",
+          lambda e: up(e, pd.DataFrame({"link": BATCH})), an.InvalidArgument, "items must have a 'url' column"),
+    fails("client.create_assets", 'non-http URLs, `""`, `None` and `nan` among good ones (all reported at once)',
+          lambda e: up(e, [BATCH[0], "ftp://x/b.png", "javascript:alert(1)//c.png", "", None, float("nan")]),
+          an.InvalidArgument, "5 of 6 rows cannot be uploaded: row 1: url must be an http(s) URL of the file, "
+          "got 'ftp://x/b.png'; row 2: url must be an http(s) URL of the file, got 'javascript:alert(1)//c.png'; "
+          "row 3: url is missing; row 4: url is missing; row 5: url is missing. Nothing was sent."),
+    fails("client.create_assets", "a `name` of 257 characters, a `type` of `AUDIO`, an unknown extension",
+          lambda e: up(e, pd.DataFrame({"url": [*BATCH, "https://x.example.com/c"],
+                                        "name": ["x" * 257, None, None], "type": [None, "AUDIO", None]})),
+          an.InvalidArgument, "3 of 3 rows cannot be uploaded: row 0: name must be a string of 1 to 256 "
+          "characters, got 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…'; row 1: type='AUDIO' "
+          "cannot be uploaded"),
+    fails("client.create_assets", "100,000 URLs, the last one bad (checked before any request)",
+          lambda e: up(e, [f"https://x.example.com/{i}.mp4" for i in range(99_999)] + ["nope"]),
+          an.InvalidArgument, "1 of 100000 rows cannot be uploaded: row 99999: url must be an http(s) URL"),
+    gives("client.create_assets", "`NaN`, `None` or blank `name` and `type` cells",
+          "the name from the URL's file name, the type from its extension",
+          lambda e: up(e, pd.DataFrame({"url": BATCH, "name": [float("nan"), " "], "type": [None, ""]})),
+          lambda f, e: f["name"].tolist() == ["a.png", "b.mp4"] and f["type"].tolist() == ["IMAGE", "VIDEO"],
+          sends=True),
+    fails("client.create_assets", "two rows with the same name (`a.png` in two folders)",
+          lambda e: up(e, ["https://x.example.com/1/a.png", "https://x.example.com/2/a.png"]),
+          an.InvalidArgument, "names must be unique within a batch: rows 0, 1 are all named 'a.png'. A name "
+          "is how a resumed batch recognises an upload whose answer was lost, so each row needs its own: "
+          "pass a DataFrame with a 'name' column"),
+    fails("client.create_assets", "`journal=` a directory", lambda e: up(e, BATCH, journal=e.tmp),
+          an.InvalidArgument, "journal must be a file path, got the directory"),
+    fails("client.create_assets", "`journal=` a file in a missing folder",
+          lambda e: up(e, BATCH, journal=e.tmp / "no" / "j.jsonl"), an.InvalidArgument, "does not exist"),
+    fails("client.create_assets", "`journal=5`", lambda e: up(e, BATCH, journal=5),
+          an.InvalidArgument, "journal must be a file path (str or pathlib.Path) or None, got int"),
+    fails("client.create_assets", "`journal=` a CSV or any file that is not a journal (left as it is)",
+          then(write("id,name\n1,a\n"), lambda e: up(e, BATCH, journal=e.tmp / "t.csv")),
+          an.InvalidArgument, "is not an argil_nb upload journal (its first line is 'id,name'); it is left as it is"),
+    fails("client.create_assets", '`errors="ignore"`', lambda e: up(e, BATCH, errors="ignore"),
+          an.InvalidArgument, "errors must be 'raise' or 'coerce'"),
     # wait
     fails("client.wait", "`None`", lambda e: e.client.wait(None), an.InvalidArgument, "ids must be a list"),
     fails("client.wait", '`timeout=-1`, `"10"`, `nan`, `True`',
@@ -455,9 +511,11 @@ CASES: list[Case] = [
           an.InvalidArgument, "refusing to overwrite"),
     gives("to_csv", "a frame with only some schema columns", "written as given; `read_csv` then names the missing columns",
           written_then_read, lambda path, e: path.exists()),
-    fails("read_csv", "a missing file", lambda e: an.read_csv(e.tmp / "missing.csv"), FileNotFoundError, "No such file"),
+    fails("read_csv", "a missing file", lambda e: an.read_csv(e.tmp / "missing.csv"), FileNotFoundError, "No status table to read: no file '/"),
     fails("read_csv", "`None`", lambda e: an.read_csv(None),  # type: ignore[arg-type]
-          an.InvalidArgument, "is not an argil_nb status table"),
+          an.InvalidArgument, "path must be a str or a Path, got NoneType"),
+    fails("read_csv", "a folder", lambda e: an.read_csv(e.tmp),
+          an.InvalidArgument, "is a folder: read_csv takes a .csv file's path"),
     fails("read_csv", "an empty file", lambda e: an.read_csv(write("")(e)),
           an.InvalidArgument, "is not an argil_nb status table: No columns to parse from file"),
     fails("read_csv", "a binary file", lambda e: an.read_csv(write(b"\xff\xfe\x00PK\x03\x04")(e)),
@@ -597,12 +655,14 @@ def _matrix() -> str:
 
 
 def render(existing: str | None = None) -> str:
-    """docs/reliability.md: generated sections, and the soak section of ``existing``."""
+    """docs/reliability.md: generated sections, and the soak and kill-test figures of
+    ``existing``."""
     soak = DEFAULT_SOAK
     if existing and SOAK_BEGIN in existing and SOAK_END in existing:
         start = existing.index(SOAK_BEGIN)
         soak = existing[start : existing.index(SOAK_END, start) + len(SOAK_END)]
-    return "\n".join([INTRO, policy_section(), soak, "", _matrix()])
+    uploads = uploads_section(existing)
+    return "\n".join([INTRO, policy_section(), soak, "", uploads, _matrix()])
 
 
 def test_docs_reliability_is_up_to_date() -> None:

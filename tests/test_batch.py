@@ -187,6 +187,7 @@ class MovingClient:
     def __init__(self, client, sandbox, moves):
         self._client, self._sandbox, self._moves = client, sandbox, list(moves)
         self.max_workers = 1  # one page at a time, so the moves land between pages
+        self.rate_limiter = client.rate_limiter
 
     def get_asset(self, asset_id):
         return self._client.get_asset(asset_id)

@@ -178,45 +178,84 @@ def test_sandbox_command_serves_in_the_foreground():
         proc.wait(timeout=10)
 
 
-def test_lab_starts_jupyterlab_wired_to_a_sandbox(tmp_path):
-    import socket
-    import time
-
+def test_sandbox_command_takes_limits_seed_and_live_options():
     import requests
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    (tmp_path / "notebooks").mkdir()
-    env = env_with(
-        JUPYTER_CONFIG_DIR=str(tmp_path / "cfg"),
-        JUPYTERLAB_SETTINGS_DIR=str(tmp_path / "s"),
-        JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / "w"),
-    )
     proc = subprocess.Popen(
-        [sys.executable, "-m", "argil_nb.cli", "lab", "--port", str(port)],
-        cwd=tmp_path,
+        [
+            sys.executable, "-m", "argil_nb.cli", "sandbox", "--port", "0",
+            "--seed", "5", "--initial-assets", "7", "--rate-limit", "2", "--burst", "3",
+            "--write-rate-limit", "0.5", "--write-burst", "1",
+            "--rate-limit-headers", "ietf-structured", "--latency", "0.01",
+            "--churn-per-request", "1",
+        ],
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
         text=True,
-        env=env,
-    )
+        env=env_with(),
+    )  # fmt: skip
     try:
-        banner = proc.stdout.readline()
-        assert "sandbox on http://127.0.0.1:" in banner and f":{port}/lab" in banner
-        deadline = time.monotonic() + 60
-        status = None
-        while time.monotonic() < deadline and status is None:
-            try:
-                status = requests.get(f"http://127.0.0.1:{port}/api/status", timeout=2).status_code
-            except requests.ConnectionError:
-                time.sleep(0.5)
-        assert status in (200, 403), "JupyterLab did not answer"
+        proc.stdout.readline()
+        exports = dict(word.split("=", 1) for word in proc.stdout.readline().split()[1:])
+        base_url, key = exports["ARGIL_BASE_URL"], exports["ARGIL_API_KEY"]
+        assert base_url.startswith("http://127.0.0.1:") and key.startswith("sk-sandbox-")
+        with requests.Session() as api:
+            api.headers["x-api-key"] = key
+            first = api.get(f"{base_url}/assets", params={"status": "FAILED"})
+            assert first.headers["RateLimit-Policy"] == '"read";q=3;w=2'
+            assert first.headers["RateLimit"].startswith('"read";r=2;')
+            upload = {"name": "a.png", "type": "IMAGE", "url": "https://e.com/a.png"}
+            writes = [api.post(f"{base_url}/assets", json=upload) for _ in range(2)]
+            assert [w.status_code for w in writes] == [201, 429]
+            assert writes[1].headers["RateLimit-Policy"] == '"write";q=1;w=2'
+        seeded = {a["id"] for a in Sandbox(seed=5, initial_assets=7).assets()}
+        listed = {a["id"] for a in first.json()}
+        assert listed <= seeded  # the seed, after one churn turn (one arrival, PROCESSING)
     finally:
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=30) == 0
-    with pytest.raises(requests.ConnectionError):
-        requests.get(f"http://127.0.0.1:{port}/api/status", timeout=2)
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_sandbox_command_refuses_bad_options():
+    result = subprocess.run(
+        [sys.executable, "-m", "argil_nb.cli", "sandbox", "--port", "0", "--burst", "0"],
+        capture_output=True,
+        text=True,
+        env=env_with(),
+        timeout=60,
+    )
+    assert result.returncode == 2 and "burst" in result.stderr
+    assert "Traceback" not in result.stderr and result.stdout == ""
+
+
+def test_lab_copies_the_notebooks_and_never_over_yours(tmp_path):
+    # Starting JupyterLab from the installed wheel is tests/test_wheel.py's job.
+    from argil_nb import lab
+
+    shipped = sorted(p.name for p in lab.shipped_notebooks().glob("*.ipynb"))
+    repo = Path(__file__).resolve().parent.parent / "notebooks"
+    assert shipped == sorted(p.name for p in repo.glob("*.ipynb")) and len(shipped) >= 3
+    folder = tmp_path / "mine"
+    assert all(line.startswith("copied") for line in lab.copy_notebooks(folder))
+    assert sorted(p.name for p in folder.iterdir()) == shipped
+    (folder / shipped[0]).write_text("{}")
+    lines = lab.copy_notebooks(folder)
+    assert "kept your" in lines[0] and all("up to date" in line for line in lines[1:])
+    assert (folder / shipped[0]).read_text() == "{}"
+    assert "the notebooks argil_nb came with" in lab.copy_notebooks(lab.shipped_notebooks())[0]
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(an.InvalidArgument, match="not a folder"):
+        lab.copy_notebooks(tmp_path / "file")
+
+
+def test_lab_without_jupyterlab_says_what_to_install(tmp_path, monkeypatch):
+    import importlib.util
+
+    from argil_nb import lab
+
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(an.InvalidArgument, match=r"argil-nb\[notebooks\]"):
+        lab.run_lab(tmp_path / "nb")
+    assert not (tmp_path / "nb").exists()
 
 
 def test_watch_stops_cleanly_on_ctrl_c(box):

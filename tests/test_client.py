@@ -225,3 +225,39 @@ def test_connect_with_a_bad_option_leaves_no_sandbox_running(monkeypatch):
         an.connect(timeout=-1)
     after = {t.name for t in threading.enumerate() if t.name.startswith("argil-sandbox")}
     assert after <= before
+
+
+def test_connect_becomes_the_default_and_helpers_start_no_second_sandbox(monkeypatch, capsys):
+    from argil_nb import _default
+
+    monkeypatch.delenv("ARGIL_API_KEY", raising=False)
+    boxes = len(_default._sandboxes)
+    client = an.connect(sandbox_options={"initial_assets": 3})
+    ids = client.list_assets()["id"].tolist()
+    assert an.get_assets(ids)["id"].tolist() == ids  # the same sandbox, not a new one
+    assert an.get_asset(ids[0]).id == ids[0]
+    assert an.list_assets()["id"].tolist() == ids
+    done = client.list_assets(status="READY")["id"].tolist()[:1]
+    assert an.wait(done, timeout=5, progress=False)["id"].tolist() == done
+    panel = an.watch(ids, interval=60)
+    try:
+        panel.refresh()
+        assert panel.frame["name"].notna().all()  # found: the default is client
+    finally:
+        panel.close()
+    assert len(_default._sandboxes) == boxes + 1
+    other = an.connect()
+    assert "not the default client" in capsys.readouterr().out
+    assert an.get_asset(ids[0]).id == ids[0] and other is not _default.default_client()
+    assert an.use(other) is other and _default.default_client() is other
+
+
+def test_a_helper_with_no_default_connects_once(monkeypatch):
+    from argil_nb import _default
+
+    monkeypatch.delenv("ARGIL_API_KEY", raising=False)
+    boxes = len(_default._sandboxes)
+    first = an.list_assets()
+    second = an.list_assets()
+    assert first["id"].tolist() == second["id"].tolist()
+    assert len(_default._sandboxes) == boxes + 1

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from argil_nb import InvalidArgument, assets_frame, read_csv, to_csv
+from argil_nb import InvalidArgument, assets_frame, csvio, read_csv, to_csv
 from argil_nb.frames import STRING
 
 ID = "00000000-0000-4000-8000-{:012d}"
@@ -118,11 +118,19 @@ def test_to_csv_rejects_non_frames(tmp_path):
 names = st.one_of(
     st.none(),
     st.text(max_size=30),
-    st.text(alphabet=string.printable + "=+-@'\"\t\r\n,;é日本😀", max_size=30),
-    st.sampled_from(["", "'", "=", "NA", "null", "NaN", "None", "-", " ", "\r\n"]),
+    st.text(alphabet=string.printable + "=+-@'\"\t\r\n,;é日本😀\x00", max_size=30),
+    st.sampled_from(["", "'", "=", "NA", "null", "NaN", "None", "-", " ", "\r\n", "\x00"]),
 )
 
 
+@pytest.fixture(params=["this pandas", "the pandas < 3.1 path"])
+def either_parser(request, monkeypatch):
+    """Read as this pandas reads, and as pandas < 3.1 does (the python parser for NUL)."""
+    if request.param != "this pandas":
+        monkeypatch.setattr(csvio, "c_parser_cuts_at_nul", lambda: True)
+
+
+@pytest.mark.usefixtures("either_parser")
 @settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     st.lists(names, max_size=8),
@@ -142,3 +150,69 @@ def test_refuses_to_overwrite_another_csv_and_keeps_it(tmp_path):
     with pytest.raises(InvalidArgument, match="not a status table"):
         to_csv(frame_of(["a"]), target)
     assert target.read_text() == "month,amount\njan,10\n"
+
+
+@pytest.mark.usefixtures("either_parser")
+@pytest.mark.parametrize("text", ["\x00abc", "a\x00b", "abc\x00", "\x00", "=\x00", "'\x00"])
+def test_nul_bytes_round_trip(tmp_path, text):
+    # pandas < 3.1's C parser reads '\x00abc' as NA and 'a\x00b' as 'a'.
+    frame = frame_of([text, "plain"])
+    pd.testing.assert_frame_equal(read_csv(to_csv(frame, tmp_path / "nul.csv")), frame)
+
+
+# Bytes as argil_nb 0.1.0 wrote them: NUL bytes, formula escapes, a lone surrogate, a quoted
+# CRLF, nanoseconds, an unknown type and status, the error column.
+OLD_FILE = (
+    b"id,name,type,status,created_at,file_url,thumbnail_url,error\r\n"
+    b"00000000-0000-4000-8000-000000000001,\x00abc,VIDEO,READY,2026-11-01T10:00:00.123456789Z,"
+    b"https://cdn.example.com/a\x00b.mp4,,\r\n"
+    b"00000000-0000-4000-8000-000000000002,'=1+1,MODEL3D,'=X,,,x\xed\xa0\x80y,ServerError: 503\r\n"
+    b"00000000-0000-4000-8000-000000000003,',,PROCESSING,2026-11-01T10:00:00.000000000Z,"
+    b'"a,""b""\r\nc\x00",,\'\'quoted\r\n'
+)
+
+
+@pytest.mark.usefixtures("either_parser")
+def test_a_file_written_by_0_1_0_reads_back_the_same(tmp_path):
+    path = tmp_path / "old.csv"
+    path.write_bytes(OLD_FILE)
+    frame = assets_frame(
+        [
+            {"id": ID.format(1), "name": "\x00abc", "type": "VIDEO", "status": "READY",
+             "createdAt": "2026-11-01T10:00:00.123456789Z",
+             "fileUrl": "https://cdn.example.com/a\x00b.mp4"},
+            {"id": ID.format(2), "name": "=1+1", "type": "MODEL3D", "status": "=X",
+             "thumbnailUrl": "x\ud800y"},
+            {"id": ID.format(3), "name": "", "status": "PROCESSING",
+             "createdAt": "2026-11-01T10:00:00Z", "fileUrl": 'a,"b"\r\nc\x00'},
+        ]
+    )  # fmt: skip
+    frame["error"] = pd.array([None, "ServerError: 503", "'quoted"], dtype=STRING)
+    pd.testing.assert_frame_equal(read_csv(path), frame)
+    assert to_csv(frame, tmp_path / "again.csv").read_bytes() == OLD_FILE
+
+
+@pytest.fixture
+def umask():
+    """Set the process umask for one test (then restore it)."""
+    previous = os.umask(0o022)
+    yield os.umask
+    os.umask(previous)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX")
+@pytest.mark.parametrize("mask", [0o022, 0o027, 0o077, 0o002])
+def test_a_new_file_gets_the_users_umask(tmp_path, umask, mask):
+    umask(mask)
+    path = to_csv(frame_of(["a"]), tmp_path / "t.csv")
+    assert path.stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+@pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX")
+def test_an_existing_file_keeps_its_mode(tmp_path, umask):
+    umask(0o022)
+    path = to_csv(frame_of(["a"]), tmp_path / "t.csv")
+    path.chmod(0o600)
+    to_csv(frame_of(["b"]), path)
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert read_csv(path)["name"].tolist() == ["b"]

@@ -63,17 +63,57 @@ def test_only_web_thumbnails_become_images(url):
     assert "<img" not in html
 
 
-def test_max_rows_and_the_count_line():
+def test_max_rows_and_the_count_line_says_how_to_see_all():
     html = an.show(frame(10), max_rows=4)._repr_html_()
     assert html.count("<tr>") == 1 + 4 + 1  # header, rows, "more" line
-    assert "… 6 more rows" in html and "10 assets" in html
+    assert "… 6 more rows: an.show(frame, max_rows=None) shows them all" in html
+    assert "10 assets" in html
+    everything = an.show(frame(60), max_rows=None)._repr_html_()
+    assert everything.count("<tr>") == 1 + 60 and "more rows" not in everything
+    with pytest.raises(an.InvalidArgument, match="max_rows"):
+        an.show(frame(1), max_rows=-1)
+
+
+def test_text_is_left_aligned_and_ids_and_times_stay_on_one_line():
+    html = an.show(frame(3, name="x" * 150))._repr_html_()
+    cells = re.findall(r'<t[dh][^>]*style="([^"]*)"', html)
+    assert cells and all("text-align:left" in style for style in cells)
+    for row in re.findall(r"<tr>(.*?)</tr>", html)[1:]:
+        styles = re.findall(r'<td style="([^"]*)"', row)
+        status, kind, asset_id, created = styles[2:6]
+        assert all("white-space:nowrap" in s for s in (status, kind, asset_id, created))
+        assert "overflow-wrap:anywhere" in styles[1]  # a long name wraps, never widens
+    assert "x" * 150 in html
+
+
+def test_colours_follow_the_theme_with_fallbacks():
+    html = an.show(frame(3))._repr_html_()
+    assert "var(--jp-ui-font-color1," in html and "var(--jp-success-color1," in html
+    assert "#6b7280" not in html  # the old fixed grey, unreadable on dark
+
+
+def test_loopback_thumbnails_are_embedded_and_others_are_not_fetched(sandbox, client):
+    from argil_nb._inline import trust_origin
+
+    ids = client.list_assets(status="READY")["id"].head(3).tolist()
+    table = client.get_assets(ids)
+    table.loc[2, "thumbnail_url"] = "https://cdn.example.com/never-fetched.png"
+    assert "data:image" not in an.show(table)._repr_html_()  # an origin nobody vouched for
+    assert trust_origin(client.base_url)  # what connect() and the panel do for their client
+    assert not trust_origin("https://api.argil.ai/v1")  # only loopback origins
+    html = an.show(table)._repr_html_()
+    assert html.count('<img src="data:image/png;base64,') == 2
+    assert f"{sandbox.url}/files/" not in html  # the sandbox's URLs die with it
+    assert '<img src="https://cdn.example.com/never-fetched.png"' in html
+    asset = client.get_asset(ids[0])
+    assert '<img src="data:image/png;base64,' in asset._repr_html_()
 
 
 def test_extra_columns_are_shown_and_na_is_blank():
     f = frame(2)
     f["error"] = pd.array([None, "ServerError: 503"], dtype=STRING)
     html = an.show(f)._repr_html_()
-    assert "<th>error</th>" in html and "ServerError: 503" in html and "&lt;NA&gt;" not in html
+    assert ">error</th>" in html and "ServerError: 503" in html and "&lt;NA&gt;" not in html
 
 
 def test_text_repr_is_the_frame():

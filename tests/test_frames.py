@@ -1,7 +1,9 @@
+from datetime import datetime
+
 import pandas as pd
 import pytest
 
-from argil_nb import Asset, InvalidArgument, assets_frame
+from argil_nb import Asset, InvalidArgument, assets_frame, frames
 from argil_nb.frames import COLUMNS, STRING, empty_frame
 
 ID1 = "00000000-0000-4000-8000-000000000001"
@@ -91,3 +93,41 @@ def test_unreadable_created_at_is_nat_not_an_error():
 def test_bad_input_is_a_clear_error(bad):
     with pytest.raises(InvalidArgument):
         assets_frame(bad)
+
+
+@pytest.fixture(params=["this pandas", "the pandas 2.x path"])
+def either_path(request, monkeypatch):
+    """Run a test as it runs on this pandas, and with the pandas 2.x workaround forced on."""
+    if request.param != "this pandas":
+        monkeypatch.setattr(frames, "naive_time_takes_previous_offset", lambda: True)
+
+
+def test_non_text_values_become_their_text():
+    # pandas 2.x read a JSON list as a second dimension and raised "Buffer has wrong number
+    # of dimensions"; every value that is not text becomes its str(), as in Asset.from_api.
+    values = [[1, 2], [], {"a": [1]}, [[1], [2]], 1.5, True, 10**20, -0.0, None, float("nan")]
+    frame = assets_frame([record(f"id-{i}", name=v, fileUrl=v) for i, v in enumerate(values)])
+    want = [str(v) for v in values[:-2]] + [pd.NA, pd.NA]
+    for column in ("name", "file_url"):
+        assert frame[column].dtype == STRING
+        assert [pd.NA if pd.isna(v) else v for v in frame[column]] == want
+    assert frame["name"].tolist()[:2] == ["[1, 2]", "[]"]
+
+
+@pytest.mark.usefixtures("either_path")
+def test_a_time_without_offset_is_utc_whatever_comes_before_it():
+    # pandas 2.x gives such a text the offset of the text before it (22:00 UTC here).
+    times = ["2000-01-01T02:00:00+02:00", "2000-01-01T00:00:00", "2000-01-01 00:00:00.5",
+             "2000-01-01T00:00:00-05:00", datetime(2000, 1, 1), "2000-01-01T00:00:00z"]  # fmt: skip
+    frame = assets_frame([record(f"id-{i}", createdAt=t) for i, t in enumerate(times)])
+    utc = pd.Timestamp("2000-01-01", tz="UTC")
+    want = [utc, utc, utc + pd.Timedelta("0.5s"), utc + pd.Timedelta("5h"), utc, utc]
+    assert frame["created_at"].tolist() == want
+
+
+def test_the_pandas_probes_match_the_pandas_lines():
+    from argil_nb import _compat
+
+    line = tuple(int(part) for part in pd.__version__.split(".")[:2])
+    assert _compat.c_parser_cuts_at_nul() == (line < (3, 1))
+    assert _compat.naive_time_takes_previous_offset() == (line < (3, 0))

@@ -92,6 +92,7 @@ class Account:
     union: bool | str = True
     totals: bool = True
     max_workers: int = 1
+    rate_limiter: Any = None  # no pacing (a stand-in for the client's RateLimiter)
     before: Callable[[Account, Request], None] | None = None
     after: Callable[[Account, Request], None] | None = None
     calls: int = 0

@@ -23,11 +23,12 @@ PATH_PATTERNS = [
 ]
 
 
-def test_there_are_three_notebooks():
+def test_there_are_four_notebooks():
     assert [p.name for p in NOTEBOOKS] == [
         "01_explore_assets.ipynb",
         "02_live_watch.ipynb",
         "03_export_status.ipynb",
+        "04_bulk_upload.ipynb",
     ]
 
 

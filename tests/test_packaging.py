@@ -1,11 +1,14 @@
 """The package's surface and its metadata stay true."""
 
+import os
 import re
+import shutil
 import subprocess
 import sys
 import tomllib
 from pathlib import Path
 
+import pytest
 import yaml
 
 import argil_nb
@@ -19,17 +22,61 @@ def _name_and_spec(requirement: str) -> tuple[str, str]:
     return match.group(1).lower().replace("_", "-"), match.group(2).replace(" ", "")
 
 
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+PROJECT = PYPROJECT["project"]
+
+
 def test_environment_yml_names_the_same_dependencies_as_pyproject():
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
-    assert "conda-forge" in env["channels"]
-    conda = dict(_name_and_spec(d) for d in env["dependencies"] if isinstance(d, str))
-    wanted = dict(_name_and_spec(d) for d in project["dependencies"])
-    assert {k: v for k, v in conda.items() if k not in ("python", "pip")} == wanted
-    python_floor = project["requires-python"]
-    assert conda["python"] == python_floor
-    pip_section = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
-    assert pip_section == ["-e .[test]"]
+    assert env["channels"] == ["conda-forge"]
+    assert all(isinstance(d, str) for d in env["dependencies"]), "no pip section, no local path"
+    conda = dict(_name_and_spec(d) for d in env["dependencies"])
+    wanted = PROJECT["dependencies"] + PROJECT["optional-dependencies"]["notebooks"]
+    assert {k: v for k, v in conda.items() if k not in ("python", "pip")} == dict(
+        _name_and_spec(d) for d in wanted
+    )
+
+
+def test_one_python_is_pinned_floored_and_tested():
+    # environment.yml pins the Python that mypy checks and CI runs (.ci/run refuses another).
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    tested = PYPROJECT["tool"]["mypy"]["python_version"]
+    assert f"python={tested}" in env["dependencies"]
+    assert PROJECT["requires-python"] == f">={tested}"
+    assert PYPROJECT["tool"]["ruff"]["target-version"] == "py" + tested.replace(".", "")
+    assert f"PYTHON_TESTED={tested}" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_the_floors_constraints_are_in_step_with_pyproject():
+    result = subprocess.run(
+        [sys.executable, "scripts/floors.py", "--check"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_runtime_floor_says_what_sets_it():
+    text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    block = text[text.index("dependencies = [") : text.index("]", text.index("dependencies = ["))]
+    lines = [line.strip() for line in block.splitlines()[1:]]
+    for index, line in enumerate(lines):
+        if line.startswith('"'):
+            assert lines[index - 1].startswith("#"), f"{line}: no comment says what sets it"
+    assert len([line for line in lines if line.startswith('"')]) == len(PROJECT["dependencies"])
+
+
+def test_extras_by_purpose():
+    extras = PROJECT["optional-dependencies"]
+    names = {k: {_name_and_spec(d)[0] for d in v} for k, v in extras.items()}
+    assert {"jupyterlab", "matplotlib", "ipykernel"} <= names["notebooks"]
+    assert "argil-nb[notebooks]" in extras["test"] and {"pytest", "nbval"} <= names["test"]
+    assert "argil-nb[test]" in extras["dev"] and {"ruff", "mypy"} <= names["dev"]
+    runtime = {_name_and_spec(d)[0] for d in PROJECT["dependencies"]}
+    assert not runtime & {"jupyterlab", "pytest", "ruff", "mypy", "playwright"}
+
+
+def test_license_is_spdx_with_a_setuptools_that_takes_it():
+    assert PROJECT["license"] == "MIT"
+    assert PYPROJECT["build-system"]["requires"] == ["setuptools>=77"]
 
 
 def test_public_names_are_pinned():
@@ -49,6 +96,7 @@ def test_public_names_are_pinned():
             "InvalidArgument",
             "InvalidAssetId",
             "InvalidResponse",
+            "JournalError",
             "RateLimitError",
             "ServerError",
             "StatusPanel",
@@ -56,6 +104,7 @@ def test_public_names_are_pinned():
             "__version__",
             "assets_frame",
             "connect",
+            "create_assets",
             "get_asset",
             "get_assets",
             "list_assets",
@@ -72,8 +121,7 @@ def test_public_names_are_pinned():
 
 
 def test_version_matches_pyproject():
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    assert argil_nb.__version__ == project["version"]
+    assert argil_nb.__version__ == PROJECT["version"]
 
 
 def test_import_does_no_io_and_stays_light():
@@ -96,3 +144,32 @@ def test_error_tree():
     assert issubclass(e.InvalidArgument, ValueError)
     for cls in (e.APIConnectionError, e.WaitTimeout, e.BatchError):
         assert issubclass(cls, e.ArgilError)
+
+
+def test_the_readme_lists_the_floors_ci_tests():
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").lower().split())
+    pins = (ROOT / ".ci" / "floors.txt").read_text(encoding="utf-8").splitlines()
+    for name, version in (p.split("==") for p in pins if p and not p.startswith("#")):
+        assert f"{name} {version}" in readme, f"README does not say {name} {version} is tested"
+    assert 'pip install "argil-nb[notebooks]"' in readme
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+@pytest.mark.parametrize(
+    ("active", "used"),
+    [
+        ({}, ".venv"),
+        ({"VIRTUAL_ENV": "/opt/their-venv"}, "/opt/their-venv"),
+        ({"CONDA_PREFIX": "/opt/conda/envs/nb", "CONDA_DEFAULT_ENV": "nb"}, "/opt/conda/envs/nb"),
+        ({"CONDA_PREFIX": "/opt/conda", "CONDA_DEFAULT_ENV": "base"}, ".venv"),
+    ],
+)
+def test_make_installs_into_the_active_environment(active, used):
+    drop = ("VIRTUAL_ENV", "CONDA_PREFIX", "CONDA_DEFAULT_ENV", "MAKEFLAGS", "MAKELEVEL")
+    env = {k: v for k, v in os.environ.items() if k not in drop} | active
+    dry = subprocess.run(
+        ["make", "-n", "-B", "setup"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert dry.returncode == 0, dry.stderr
+    assert f"{used}/bin/python -m pip install --quiet -e '.[dev]'" in dry.stdout
+    assert ("-m venv .venv" in dry.stdout) == (used == ".venv")

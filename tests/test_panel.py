@@ -22,6 +22,8 @@ from argil_nb import READY, Client
 from argil_nb.panel import StatusPanel
 from argil_nb.sandbox import Sandbox
 
+from .conftest import FakeClock
+
 CREATED = "2026-11-01T10:00:00.000Z"
 PANEL_CLOCK = 1_800_000_000.0  # 2027-01-15 08:00:00 UTC
 WAIT = 10.0
@@ -121,7 +123,8 @@ def test_traits_follow_the_statuses(box, fast, clock, make_panel) -> None:
     assert panel.state_label.value == "paused"
     panel.refresh()
     assert "PROCESSING</span>&nbsp;<b>8</b>" in panel.counts_html.value
-    assert (panel.progress_bar.value, panel.progress_bar.max) == (0, 8)
+    bar = panel.progress_bar.value
+    assert 'aria-valuenow="0"' in bar and 'aria-valuemax="8"' in bar
     assert panel.progress_text.value == "0/8 finished"
     assert panel.change_label.value == "· last change 08:00:00 UTC"
     for asset_id, card in zip(ids, panel.cards):
@@ -135,7 +138,13 @@ def test_traits_follow_the_statuses(box, fast, clock, make_panel) -> None:
     panel.refresh()
     counts = panel.counts_html.value
     assert "READY</span>&nbsp;<b>7</b>" in counts and "FAILED</span>&nbsp;<b>1</b>" in counts
-    assert panel.progress_bar.value == 8 and panel.progress_bar.bar_style == "success"
+    bar = panel.progress_bar.value
+    assert 'aria-valuenow="8"' in bar
+    # the failure shows in its colour: 1/8 of the bar, beside 7/8 READY
+    assert (
+        'title="1 FAILED" style="width:12.500%;background:#b91c1c;background:var(--jp-error' in bar
+    )
+    assert 'title="7 READY" style="width:87.500%;background:#15803d;background:var(--jp-succ' in bar
     assert panel.state_label.value == "done"
     assert ">failed</div>" in panel.cards[0].value and "<img" not in panel.cards[0].value
     assert f'<img src="{box.url}/files/{ids[1]}/thumbnail.png"' in panel.cards[1].value
@@ -184,7 +193,7 @@ def test_export_button_writes_the_frame(box, fast, clock, make_panel, tmp_path) 
     ids = _upload(fast, 5) + _add(box, 2, name="=SUM(A1)")
     target = tmp_path / "status.csv"
     panel = make_panel(ids, fast, export_path=target)
-    assert str(target) in panel.export_label.value
+    assert panel.export_label.value == "exports all 7 rows"
     clock.advance(12)
     panel.refresh()
     panel.export_button.click()
@@ -192,26 +201,33 @@ def test_export_button_writes_the_frame(box, fast, clock, make_panel, tmp_path) 
     assert panel.export_label.value == f"wrote 7 rows to {target}"
     panel.export_path = str(tmp_path / "status.txt")
     panel.export_button.click()
-    assert panel.export_label.value.startswith("export failed:")
+    assert panel.export_label.value.startswith("export failed: path must end in .csv")
 
 
 @pytest.mark.parametrize("where", ["on the page", "on another page"])
 def test_message_counts_on_2000_assets(box, fast, make_panel, messages, where, capsys) -> None:
     ids = _add(box, 2000)
-    panel = make_panel(ids, fast, page_size=24, clock=itertools.count(PANEL_CLOCK, 1.0).__next__)
+    clock = FakeClock(PANEL_CLOCK)
+    panel = make_panel(ids, fast, page_size=24, layout="cards", clock=clock)
     panel.refresh()
     assert panel.progress_text.value == "0/2000 finished"
     del messages[:]
     panel.refresh()
     assert _updates(messages) == 0  # nothing changed, nothing sent
+    clock.advance(1)
+    panel.refresh()
+    assert _updates(messages) == 0  # the clock moved, nothing else: still nothing sent
     changed = ids[:10] if where == "on the page" else ids[100:110]
     for asset_id in changed:
         box.set_status(asset_id, READY)
+    clock.advance(1)
+    del messages[:]
     panel.refresh()
     sent = _updates(messages)
     assert panel.progress_text.value == "10/2000 finished"
-    # the counts, the progress bar and its text, "last change", plus one per visible card
-    header = 4
+    # the counts, the bar and its text, "last change", the elapsed time and rate as of it,
+    # plus one per visible card
+    header = 5
     assert sent == header + (10 if where == "on the page" else 0)
     del messages[:]
     panel.refresh()
@@ -247,11 +263,11 @@ def test_on_change_once_per_transition_and_history(box, fast, clock, make_panel,
     expected = [(ids[0], "PROCESSING", "FAILED")] + [(i, "PROCESSING", READY) for i in ids[1:]]
     assert seen == expected
     history = panel.history
-    assert list(history.columns) == ["id", "from", "to", "seen_at"]
+    assert list(history.columns) == ["id", "from", "to", "seen_at", "checked_before"]
     assert str(history["seen_at"].dtype) == "datetime64[ns, UTC]"
-    assert list(history.itertuples(index=False, name=None)) == [
-        (*row, pd.Timestamp(PANEL_CLOCK, unit="s", tz="UTC")) for row in expected
-    ]
+    assert str(history["checked_before"].dtype) == "datetime64[ns, UTC]"
+    at = pd.Timestamp(PANEL_CLOCK, unit="s", tz="UTC")
+    assert list(history.itertuples(index=False, name=None)) == [(*row, at, at) for row in expected]
     assert threads == {threading.current_thread().name}
     panel.on_change(record, remove=True)
 
@@ -290,7 +306,7 @@ def test_close_stops_everything(box, fast, make_panel, messages) -> None:
     before = set(widget_module._instances)
     panel = make_panel(_add(box, 3), fast, interval=30, inline_thumbnails=True)
     panel.start()
-    children = [panel.state_label, panel.pause_button, *panel.cards]
+    children = [panel.state_label, panel.pause_button, panel.search_box, *panel.cards]
     panel.close()
     assert not panel.running and panel.comm is None
     assert all(w.comm is None for w in children)
@@ -349,9 +365,9 @@ def test_server_errors_and_missing_assets(box, fast, make_panel) -> None:
     assert panel.state_label.value.startswith("API server error (paused): ServerError: 503")
     fast.delete_asset(ids[1])
     panel.refresh()
-    assert panel.state_label.value == "paused (1 could not be fetched)"
-    assert "not refreshed: AssetNotFound" in panel.cards[1].value
-    assert panel.frame["status"].tolist() == ["PROCESSING"] * 3
+    assert panel.state_label.value == "paused"  # a 404 is an answer, not a failed fetch
+    assert "deleted: the API answers 404" in panel.cards[1].value
+    assert panel.frame["status"].tolist() == ["PROCESSING", "NOT_FOUND", "PROCESSING"]
 
 
 def test_user_data_is_escaped(box, fast, make_panel) -> None:
@@ -422,10 +438,16 @@ def test_inline_thumbnails_fetched_once_without_the_key(
     assert len(_ThumbnailHost.seen) == 1
     assert all("x-api-key" not in h for h in _ThumbnailHost.seen)
     assert box.api_key not in str(_ThumbnailHost.seen)
-    for card in panel._cards:
+    for card in panel._ui.slots:
         if card.widget.layout.display != "none":
             (image,) = card.thumb.children
             assert bytes(image.value).startswith(b"\x89PNG") and image.format == "png"
+            assert "<img" not in card.html.value
+    panel.layout_toggle.value = "list"  # the same images, in the rows' smaller box
+    for card in panel._ui.slots:
+        if card.shown:
+            (image,) = card.thumb.children
+            assert card.thumb.layout.width == "48px" and "argil-row" in card.html.value
             assert "<img" not in card.html.value
 
 

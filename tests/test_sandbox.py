@@ -389,15 +389,18 @@ def test_seeded_assets_cover_every_type_and_status(shared: Sandbox) -> None:
 
 
 def test_same_seed_same_bytes() -> None:
-    def listing(seed: int) -> tuple[bytes, str]:
-        with Sandbox(seed=seed, initial_assets=300) as sb, session_for(sb) as api:
+    def listing(seed: int, salt: int | None = 0) -> tuple[bytes, str]:
+        box = Sandbox(seed=seed, initial_assets=300, upload_id_salt=salt)
+        with box as sb, session_for(sb) as api:
             body = api.get(f"{sb.base_url}/assets", params={"pageSize": 100}).content
             created = api.post(f"{sb.base_url}/assets", json=UPLOAD).json()["id"]
             return body.replace(sb.url.encode(), b"ORIGIN"), created
 
     first, second, other = listing(3), listing(3), listing(4)
-    assert first == second
+    assert first == second  # a fixed upload_id_salt makes upload ids reproducible too
     assert other[0] != first[0] and other[1] != first[1]
+    salted = listing(3, salt=None)  # the default: seeded assets alike, upload ids not
+    assert salted[0] == first[0] and salted[1] != first[1]
 
 
 def test_twenty_thousand_assets_are_quick_to_make() -> None:

@@ -24,6 +24,21 @@ from openapi_spec_validator import validate as validate_spec  # noqa: E402
 
 UNKNOWN_ID = "00000000-0000-4000-8000-000000000000"
 UPLOAD = {"name": "clip.mp4", "type": "VIDEO", "url": "https://example.com/clip.mp4"}
+RATE_HEADERS = {
+    "ietf": {"RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "RateLimit-Policy"},
+    "ietf-structured": {"RateLimit", "RateLimit-Policy"},
+    "x": {"X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"},
+}
+MAX_PAGE = 2**31 - 1
+VALID_ASSET = {
+    "id": UNKNOWN_ID,
+    "name": "a.png",
+    "type": "IMAGE",
+    "status": "PROCESSING",
+    "fileUrl": None,
+    "thumbnailUrl": None,
+    "createdAt": "2026-11-01T10:00:00.000Z",
+}
 
 # Argil's Asset and Error schemas, from its get-asset.openapi.yaml (committed beside the
 # sandbox as argil-get-asset.openapi.yaml); pinned here so an edit to either file shows.
@@ -86,7 +101,14 @@ def openapi(spec: dict[str, Any]) -> Any:
 
 @pytest.fixture
 def api(sb: Sandbox) -> Iterator[requests.Session]:
-    sb.configure(rate_limit=None, error_rate=0.0)
+    sb.configure(
+        rate_limit=None,
+        burst=None,
+        write_rate_limit=None,
+        write_burst=None,
+        rate_limit_headers=None,
+        error_rate=0.0,
+    )
     with requests.Session() as session:
         session.headers["x-api-key"] = sb.api_key
         yield session
@@ -131,7 +153,10 @@ def test_the_document_is_valid_and_keeps_argils_schemas() -> None:
     # Argil's documented responses of GET /assets/{id} are kept.
     theirs = argil["paths"]["/assets/{id}"]["get"]["responses"]
     mine = ours["paths"]["/assets/{id}"]["get"]["responses"]
-    assert mine["200"] == theirs["200"]
+    ok = dict(mine["200"])
+    added = ok.pop("headers")  # only the optional rate-limit headers are added
+    assert set(added) == set().union(*RATE_HEADERS.values())
+    assert ok == theirs["200"]
     assert set(theirs) <= set(mine)
     assert set(ours["paths"]) == {"/assets", "/assets/{id}"}
     assert set(ours["paths"]["/assets"]) == {"get", "post"}
@@ -227,6 +252,9 @@ def test_responses_outside_the_document_are_errors(sb: Sandbox, api: requests.Se
         (f"/assets/{UNKNOWN_ID}", {"createdAt": "yesterday"}, {}),  # not a date-time
         ("/assets", [], {}),  # pagination headers missing
         ("/assets", {"assets": []}, {"X-Total-Count": "0", "X-Page": "1"}),
+        (f"/assets/{UNKNOWN_ID}", VALID_ASSET, {"RateLimit": "read;r=1;t=1"}),  # unquoted
+        (f"/assets/{UNKNOWN_ID}", VALID_ASSET, {"RateLimit-Policy": "10;w=0"}),
+        (f"/assets/{UNKNOWN_ID}", VALID_ASSET, {"X-RateLimit-Remaining": "-1"}),
     ],
 )
 def test_the_validation_catches_a_wrong_response(
@@ -244,3 +272,94 @@ def test_the_validation_catches_a_wrong_response(
         openapi.validate_response(
             RequestsOpenAPIRequest(response.request), RequestsOpenAPIResponse(response)
         )
+
+
+def documented_headers(spec: dict[str, Any], path: str, method: str, status: int) -> set[str]:
+    """The header names the document gives the answer ``status`` of ``method path``."""
+    response = spec["paths"][path][method.lower()]["responses"][str(status)]
+    if "$ref" in response:
+        response = spec["components"]["responses"][response["$ref"].rsplit("/", 1)[1]]
+    return set(response.get("headers", {}))
+
+
+@pytest.mark.parametrize("family", ["ietf", "ietf-structured", "x"])
+def test_rate_limit_headers_are_documented_and_valid(
+    sb: Sandbox, openapi: Any, spec: dict[str, Any], api: requests.Session, family: str
+) -> None:
+    sb.configure(rate_limit=100.0, write_rate_limit=100.0, rate_limit_headers=family)
+    url = f"{sb.base_url}/assets"
+    created = api.post(url, json=UPLOAD)
+    asset_url = f"{url}/{created.json()['id']}"
+    calls = [
+        ("/assets", created, True),
+        ("/assets", api.post(url, json={**UPLOAD, "type": "AUDIO"}), False),
+        ("/assets", api.get(url, params={"page": 2, "pageSize": 5}), True),
+        ("/assets", api.get(url, params={"pageSize": 500}), False),
+        ("/assets/{id}", api.get(asset_url), True),
+        ("/assets/{id}", api.get(f"{url}/not-a-uuid"), False),
+        ("/assets/{id}", api.delete(asset_url), True),
+        ("/assets/{id}", api.delete(asset_url), True),
+    ]
+    for path, response, request_ok in calls:
+        check(openapi, spec, response, request_ok=request_ok)
+        sent = RATE_HEADERS[family] & set(response.headers)
+        assert sent == RATE_HEADERS[family], (path, response.status_code)
+        method = response.request.method or ""
+        assert sent <= documented_headers(spec, path, method, response.status_code)
+    sb.configure(rate_limit=0.1, burst=1, write_rate_limit=0.1, write_burst=1)
+    for method, path in (("GET", "/assets"), ("DELETE", "/assets/{id}")):
+        target = sb.base_url + path.replace("{id}", UNKNOWN_ID)
+        api.request(method, target)
+        limited = api.request(method, target)
+        assert limited.status_code == 429
+        check(openapi, spec, limited, request_ok=True)
+        assert RATE_HEADERS[family] <= set(limited.headers)
+        assert RATE_HEADERS[family] <= documented_headers(spec, path, method, 429)
+    sb.configure(error_rate=1.0, fault_seed=3, rate_limit=None, write_rate_limit=None)
+    sb.rate_limit = 1000.0
+    for _ in range(10):  # 500, 502 and 503 all carry and document them
+        failed = api.get(url)
+        check(openapi, spec, failed)
+        assert RATE_HEADERS[family] <= documented_headers(
+            spec, "/assets", "GET", failed.status_code
+        )
+
+
+def test_other_methods_match_the_documented_405(
+    sb: Sandbox, spec: dict[str, Any], api: requests.Session
+) -> None:
+    component = spec["components"]["responses"]["MethodNotAllowed"]
+    allow_schema = component["headers"]["Allow"]["schema"]
+    sb.configure(write_rate_limit=50.0, rate_limit_headers="x")
+    for method, path in [
+        ("TRACE", "/assets"),
+        ("PATCH", f"/assets/{UNKNOWN_ID}"),
+        ("FOO", "/assets"),
+        ("POST", f"/assets/{UNKNOWN_ID}"),
+        ("DELETE", "/assets"),
+    ]:
+        response = api.request(method, sb.base_url + path)
+        assert response.status_code == 405
+        assert response.headers["Content-Type"] == "application/json"
+        OAS30Validator(strict(ARGIL_ERROR)).validate(response.json())
+        OAS30Validator(allow_schema).validate(response.headers["Allow"])
+        assert method not in response.headers["Allow"]
+        has_bucket = method in ("POST", "DELETE")  # the write bucket applied
+        assert ("X-RateLimit-Limit" in response.headers) == has_bucket
+        assert set(response.headers) & set(RATE_HEADERS["x"]) <= set(component["headers"])
+
+
+def test_the_page_range_is_documented(
+    sb: Sandbox, openapi: Any, spec: dict[str, Any], api: requests.Session
+) -> None:
+    page = next(p for p in spec["paths"]["/assets"]["get"]["parameters"] if p["name"] == "page")
+    assert page["schema"]["maximum"] == MAX_PAGE
+    last = api.get(f"{sb.base_url}/assets", params={"page": MAX_PAGE})
+    assert last.status_code == 200 and last.json() == []
+    check(openapi, spec, last, request_ok=True)
+    for value in (MAX_PAGE + 1, 10**29):
+        beyond = api.get(f"{sb.base_url}/assets", params={"page": value})
+        assert beyond.status_code == 400 and str(MAX_PAGE) in beyond.json()["message"]
+        check(openapi, spec, beyond)
+        with pytest.raises(Exception, match="page"):
+            openapi.validate_request(RequestsOpenAPIRequest(beyond.request))

@@ -10,9 +10,10 @@ The short soak runs by default (CI); the long one is ``pytest -m slow tests/test
 ``python -m tests.test_soak [--long]`` runs one outside pytest and prints its figures as
 the markdown row kept in docs/reliability.md.
 
-Why the short soak takes about half a minute: each 429 costs its Retry-After (1 s) of one
-worker, and 5 % of ~1,800 requests are 429s: ~90 s of sleeping over 8 workers, ~11 s of
-wall time. The 5,000-id ``get_assets`` itself is listing (~55 pages); the per-id path is
+Why the short soak takes about a minute: each 429 pauses every worker of the client for
+its Retry-After (1 s: the client's rate limiter takes a 429 as the server's word for the
+whole workspace), and 5 % of ~1,800 requests are 429s: up to ~90 s of pauses, less where
+429s come together. The 5,000-id ``get_assets`` itself is listing (~55 pages); the per-id path is
 soaked on 1,000 ids (all 5,000 of a 20,000-asset account in the long run). The read
 timeout (1 s) leaves room for a loaded CI machine; stalls last 2 s, past it.
 """

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import random
 import secrets
 import threading
@@ -14,16 +13,14 @@ from typing import Any
 
 from .app import App
 from .config import SandboxConfig
-from .faults import FaultInjector, canned_response
-from .options import Option, check_store_options
+from .faults import canned_response
+from .live import LiveAccount
+from .options import Option, check_store_options, get_option, set_options
 from .server import SandboxHTTPServer
 from .stats import StatsSnapshot
 from .store import AssetStore
 
 __all__ = ["Sandbox"]
-
-_CONFIG_FIELDS = frozenset(f.name for f in dataclasses.fields(SandboxConfig))
-_STORE_FIELDS = frozenset({"speed", "processing_seconds", "failure_rate"})
 
 
 class Sandbox:
@@ -53,11 +50,65 @@ class Sandbox:
         Wall clock for the createdAt of uploads (never older than the newest asset).
     fault_seed : int or None
         Seeds fault injection; None: ``seed``.
-    rate_limit, burst, latency, error_rate, error_after, drop_rate, stall_rate, stall_seconds,
-    throttle_rate
-        Fault options, all off by default: see :class:`SandboxConfig`. They, ``speed``,
-        ``processing_seconds`` and ``failure_rate`` are also attributes, settable while
-        running, and :meth:`configure` sets several at once.
+    upload_id_salt : int or None
+        XORed into the ids of uploads (``POST /assets`` and live arrivals), never into the
+        seeded assets' ids. None: a random salt per instance, so two sandboxes with the same
+        seed hand out different upload ids (a client pointed at the wrong one finds nothing);
+        pass an int for reproducible upload ids (0: the unsalted seeded sequence).
+    rate_clock : callable or None
+        Monotonic seconds driving the token buckets; None: ``time.monotonic``.
+    rate_limit, burst, write_rate_limit, write_burst, rate_limit_headers, latency,
+    error_rate, error_after, drop_rate, stall_rate, stall_seconds, throttle_rate
+        Fault options, all off by default: see :class:`SandboxConfig` and below.
+    arrival_rate, delete_rate, churn_per_request
+        The live account, off by default: see below.
+
+    The options after ``rate_clock``, ``speed``, ``processing_seconds`` and ``failure_rate``
+    are also attributes, settable while running; :meth:`configure` sets several at once.
+
+    Notes
+    -----
+    **Rate limits.** Two token buckets, on ``rate_clock``: the read bucket (``rate_limit``
+    tokens per second, ``burst`` tokens; burst None: ``ceil(rate_limit)``) takes one token
+    per GET under ``/v1``; the write bucket (``write_rate_limit``, ``write_burst``) one per
+    POST or DELETE. Other methods, requests refused 401 and the files take none. Both start
+    full, and changing any of their options refills the bucket concerned. A request that
+    finds less than one token is answered ``429 {"code": 429, "message": ...}`` with
+    ``Retry-After``: whole seconds, rounded up, until one token is back (at least 1).
+
+    **Rate-limit headers** (``rate_limit_headers``): every answer from a bucket (200s,
+    errors, 429s alike) describes that bucket, in one family; none when the method has no
+    bucket or its rate is None. For a bucket of rate ``r`` and size ``b``: ``Limit = b``;
+    ``W = ceil(b / r)`` whole seconds (the refill time of a drained bucket, so
+    ``Limit / W == r`` exactly when ``b / r`` is whole, else slightly under ``r``);
+    ``Remaining = floor(tokens)`` left after this request; ``Reset`` = whole seconds,
+    rounded up, until the bucket is full again (relative seconds, never an epoch time).
+    E.g. GET with ``rate_limit=10, burst=10``, first request:
+
+    - ``"ietf"`` (draft-ietf-httpapi-ratelimit-headers-06): ``RateLimit-Limit: 10``,
+      ``RateLimit-Remaining: 9``, ``RateLimit-Reset: 1``, ``RateLimit-Policy: 10;w=1``;
+    - ``"ietf-structured"`` (the current draft's syntax, -08 to -11): policy items named
+      ``"read"`` or ``"write"``: ``RateLimit-Policy: "read";q=10;w=1`` and
+      ``RateLimit: "read";r=9;t=1`` (``t`` as Reset above);
+    - ``"x"``: ``X-RateLimit-Limit: 10``, ``X-RateLimit-Remaining: 9``,
+      ``X-RateLimit-Reset: 1`` (seconds until full, not an epoch).
+
+    A client gets the rate as Limit / W from the policy (``q / w``). Without one, since
+    ``Reset - 1 < (b - tokens) / r <= Reset`` and ``Remaining <= tokens < Remaining + 1``,
+    ``r`` lies between ``(Limit - Remaining - 1) / Reset`` and
+    ``(Limit - Remaining) / (Reset - 1)``: tightest on a drained bucket (a 429).
+
+    **Live account.** Uploads keep arriving and assets keep being deleted on the processing
+    clock (``clock`` times ``speed``): ``arrival_rate`` new uploads and ``delete_rate``
+    deletions of random assets per simulated second, at steady intervals counted from when
+    the rate was set (``floor(elapsed * rate)`` events by any moment). Arrivals are
+    ordinary uploads, named ``live-upload-NNNNN.png|mp4``: PROCESSING, newest first, then
+    READY or FAILED on the normal schedule. Events due are applied lazily at the start of
+    each API request (and by :meth:`assets`, :meth:`asset`, :meth:`deleted_ids`).
+    ``churn_per_request = n``: before answering each API request that got past the
+    authentication and the rate limits, ``n`` random PROCESSING uploads finish, ``n``
+    random assets are deleted and ``n`` uploads arrive. The picks come from an RNG derived
+    from ``seed`` but separate from it, so seeded behaviour is unchanged when it is off.
 
     Examples
     --------
@@ -65,8 +116,11 @@ class Sandbox:
     ...     requests.get(sb.base_url + "/assets", headers={"x-api-key": sb.api_key})
     """
 
-    rate_limit = Option[float | None]("API requests per second allowed; None: no limit.")
-    burst = Option[int | None]("Token bucket size; None: ceil(rate_limit).")
+    rate_limit = Option[float | None]("GET requests per second allowed; None: no limit.")
+    burst = Option[int | None]("Read bucket size; None: ceil(rate_limit).")
+    write_rate_limit = Option[float | None]("POST and DELETE per second; None: no limit.")
+    write_burst = Option[int | None]("Write bucket size; None: ceil(write_rate_limit).")
+    rate_limit_headers = Option[str | None]("'ietf', 'ietf-structured', 'x' or None.")
     latency = Option[float]("Seconds added to every API request.")
     error_rate = Option[float]("Fraction of API requests answered 500/502/503.")
     error_after = Option[float]("Fraction of POST errors injected after creating the asset.")
@@ -77,6 +131,9 @@ class Sandbox:
     speed = Option[float]("Processing speed factor over the clock.")
     processing_seconds = Option[tuple[float, float]]("(min, max) simulated processing time.")
     failure_rate = Option[float]("Chance that an upload ends FAILED.")
+    arrival_rate = Option[float]("Live uploads arriving per simulated second.")
+    delete_rate = Option[float]("Live deletions of random assets per simulated second.")
+    churn_per_request = Option[int]("Arrivals, finishes and deletions before each request.")
 
     def __init__(
         self,
@@ -92,8 +149,13 @@ class Sandbox:
         failure_rate: float = 0.1,
         now: Callable[[], datetime] | None = None,
         fault_seed: int | None = None,
+        upload_id_salt: int | None = None,
+        rate_clock: Callable[[], float] | None = None,
         rate_limit: float | None = None,
         burst: int | None = None,
+        write_rate_limit: float | None = None,
+        write_burst: int | None = None,
+        rate_limit_headers: str | None = None,
         latency: float = 0.0,
         error_rate: float = 0.0,
         error_after: float = 0.5,
@@ -101,15 +163,27 @@ class Sandbox:
         stall_rate: float = 0.0,
         stall_seconds: float = 30.0,
         throttle_rate: float = 0.0,
+        arrival_rate: float = 0.0,
+        delete_rate: float = 0.0,
+        churn_per_request: int = 0,
     ) -> None:
         if api_key is not None and not api_key:
             raise ValueError("api_key must not be empty")
         if initial_assets < 0:
             raise ValueError("initial_assets must not be negative")
         check_store_options(speed, processing_seconds, failure_rate)
+        live = LiveAccount(
+            seed,
+            arrival_rate=arrival_rate,
+            delete_rate=delete_rate,
+            churn_per_request=churn_per_request,
+        )
         config = SandboxConfig(
             rate_limit=rate_limit,
             burst=burst,
+            write_rate_limit=write_rate_limit,
+            write_burst=write_burst,
+            rate_limit_headers=rate_limit_headers,
             latency=latency,
             error_rate=error_rate,
             error_after=error_after,
@@ -127,10 +201,13 @@ class Sandbox:
             processing_seconds=processing_seconds,
             failure_rate=failure_rate,
             now=now,
+            upload_salt=secrets.randbits(128) if upload_id_salt is None else upload_id_salt,
+            live=live,
         )
         self._store.seed(initial_assets)
         key = api_key or "sk-sandbox-" + secrets.token_hex(16)
-        self._app = App(self._store, key, config, seed if fault_seed is None else fault_seed)
+        fault_seed = seed if fault_seed is None else fault_seed
+        self._app = App(self._store, key, config, fault_seed, rate_clock or time.monotonic)
         self._lifecycle = threading.Lock()
         self._server: SandboxHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -233,38 +310,16 @@ class Sandbox:
 
     def option(self, name: str) -> Any:
         """The current value of one option (see :meth:`configure`)."""
-        if name in _STORE_FIELDS:
-            return getattr(self._store, name)
-        if name in _CONFIG_FIELDS:
-            return getattr(self._app.config, name)
-        raise AttributeError(name)
+        return get_option(self._app, name)
 
     def configure(self, **options: Any) -> None:
-        """Change options on the fly (fault options, ``speed``, ``processing_seconds``,
-        ``failure_rate``, ``fault_seed``); each request sees the old or new set, never a mix.
+        """Change options on the fly (fault and rate-limit options, ``speed``,
+        ``processing_seconds``, ``failure_rate``, ``fault_seed``, the live account's);
+        each request sees the old or new set, never a mix. Changing ``rate_limit`` or
+        ``burst`` refills the read bucket, ``write_rate_limit`` or ``write_burst`` the
+        write bucket; a new ``arrival_rate`` or ``delete_rate`` counts from now.
         """
-        unknown = set(options) - _CONFIG_FIELDS - _STORE_FIELDS - {"fault_seed"}
-        if unknown:
-            raise TypeError(f"unknown Sandbox options: {', '.join(sorted(unknown))}")
-        fault_options = {k: v for k, v in options.items() if k in _CONFIG_FIELDS}
-        store = self._store
-        check_store_options(
-            options.get("speed", store.speed),
-            options.get("processing_seconds", store.processing_seconds),
-            options.get("failure_rate", store.failure_rate),
-        )
-        config = dataclasses.replace(self._app.config, **fault_options)
-        if "speed" in options:
-            store.speed = options["speed"]
-        if "processing_seconds" in options:
-            store.processing_seconds = tuple(options["processing_seconds"])
-        if "failure_rate" in options:
-            store.failure_rate = options["failure_rate"]
-        if "fault_seed" in options:
-            self._app.injector = FaultInjector(options["fault_seed"])
-        if {"rate_limit", "burst"} & set(options):
-            self._app.bucket.reset()
-        self._app.config = config
+        set_options(self._app, options)
 
     def respond_next(
         self,
@@ -316,6 +371,14 @@ class Sandbox:
     def set_status(self, asset_id: str, status: str) -> None:
         """Force ``status`` on an asset now (cancelling its scheduled outcome)."""
         self._store.set_status(asset_id, status)
+
+    def deleted_ids(self) -> list[str]:
+        """Ids deleted so far, by ``DELETE`` or by the live account, oldest first.
+
+        A listing checker: every id of :meth:`assets` taken before a client's listing
+        that is not in ``deleted_ids()`` after it existed throughout, so must be listed.
+        """
+        return self._store.deleted_ids()
 
     # -- stats -------------------------------------------------------------------------
 

@@ -1,25 +1,30 @@
 """Routing: turns one parsed HTTP request into a ``Response``, faults included.
 
-The order for an API request (under ``/v1``): canned response, latency, drop, stall,
-authentication, rate limit, random 429 (throttle), injected error, then the route itself.
+The order for an API request (under ``/v1``): live events due by now, canned response,
+latency, drop, stall, authentication, token bucket (read for GET, write for POST and
+DELETE), random 429 (throttle), per-request churn, injected error, then the route itself.
 Canned responses bypass everything; an injected error on ``POST /assets`` may come after the
-asset was created.
+asset was created. Every answer from the token bucket on carries the rate-limit headers of
+the bucket that applied, when a header family is configured.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hmac
 import math
 import re
 import threading
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import unquote
 
 from .config import SandboxConfig
-from .faults import CannedResponses, FaultInjector, TokenBucket, retry_after
+from .faults import CannedResponses, Fault, FaultInjector
 from .images import FILE_SIZE, THUMBNAIL_SIZE, asset_png
+from .ratelimit import TokenBucket, limit_headers, retry_after
 from .records import is_uuid
 from .responses import DROP, Response, error_response, json_response
 from .stats import Stats
@@ -78,10 +83,17 @@ class App:
         Fault options; replace the attribute to reconfigure.
     fault_seed : int or None
         Seed of the fault RNG.
+    rate_clock : callable
+        Seconds driving both token buckets.
     """
 
     def __init__(
-        self, store: AssetStore, api_key: str, config: SandboxConfig, fault_seed: int | None
+        self,
+        store: AssetStore,
+        api_key: str,
+        config: SandboxConfig,
+        fault_seed: int | None,
+        rate_clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.store = store
         self.api_key = api_key
@@ -89,7 +101,7 @@ class App:
         self.stats = Stats()
         self.canned = CannedResponses()
         self.injector = FaultInjector(fault_seed)
-        self.bucket = TokenBucket()
+        self.buckets = {"read": TokenBucket(rate_clock), "write": TokenBucket(rate_clock)}
         self.stopping = threading.Event()  # set by Sandbox.stop() to cut waits short
 
     def handle(self, request: Request) -> Response:
@@ -112,6 +124,7 @@ class App:
             raise ApiError(404, f"Not found: {path}")
         route, asset_id, route_error = _classify(method, path)
         self.stats.request(route)
+        self.store.advance()
         canned = self.canned.pop(method, path)
         if canned is not None:
             self.stats.fault("canned")
@@ -128,11 +141,29 @@ class App:
             if self.stopping.wait(config.stall_seconds):
                 return DROP
         self._authenticate(request.headers)
-        self._rate_limit(config)
+        headers = self._take_token(config, method)
+        try:
+            response = self._admitted(fault, route, asset_id, route_error, request)
+        except ApiError as exc:
+            response = error_response(exc.status, exc.message, exc.headers)
+        if headers and not response.drop:
+            response = dataclasses.replace(response, headers={**response.headers, **headers})
+        return response
+
+    def _admitted(
+        self,
+        fault: Fault | None,
+        route: str,
+        asset_id: str | None,
+        route_error: ApiError | None,
+        request: Request,
+    ) -> Response:
+        """Answer a request that got past authentication and the token bucket."""
         if fault is not None and fault.kind == "throttle":
             self.stats.fault("throttled")
             message = "Too many requests: throttled (injected by the sandbox)"
             raise ApiError(429, message, {"Retry-After": "1"})
+        self.store.churn(self.store.live.churn_per_request)
         if fault is not None and fault.kind == "error":
             self.stats.fault("error")
             if fault.after and route == "create":
@@ -151,19 +182,18 @@ class App:
         if not hmac.compare_digest(given.encode("utf-8", "surrogateescape"), expected):
             raise ApiError(401, "Invalid API key")
 
-    def _rate_limit(self, config: SandboxConfig) -> None:
-        if config.rate_limit is None:
-            return
-        wait = self.bucket.take(config.rate_limit, config.bucket_size)
-        if wait > 0:
-            self.stats.fault("rate_limited")
-            headers = {
-                "Retry-After": retry_after(wait),
-                "RateLimit-Limit": str(config.bucket_size),
-                "RateLimit-Remaining": "0",
-                "RateLimit-Reset": str(max(1, math.ceil(wait))),
-            }
-            raise ApiError(429, "Too many requests: rate limit exceeded", headers)
+    def _take_token(self, config: SandboxConfig, method: str) -> dict[str, str]:
+        """Take a token from the method's bucket; return its headers, or raise a 429."""
+        limit = config.limit_for(method)
+        if limit is None:
+            return {}
+        state = self.buckets[limit.name].take(limit.rate, limit.size)
+        headers = limit_headers(config.rate_limit_headers, limit, state)
+        if not state.allowed:
+            self.stats.fault("rate_limited", f"rate_limited_{limit.name}s")
+            message = f"Too many requests: {limit.name} rate limit exceeded"
+            raise ApiError(429, message, {"Retry-After": retry_after(state.wait), **headers})
+        return headers
 
     def _route(self, route: str, asset_id: str | None, request: Request) -> Response:
         store, origin = self.store, request.origin

@@ -5,7 +5,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from .ratelimit import HEADER_FAMILIES, BucketLimit
+
 __all__ = ["SandboxConfig"]
+
+_READ_METHODS = frozenset({"GET"})
+_WRITE_METHODS = frozenset({"POST", "DELETE"})
 
 
 @dataclass(frozen=True)
@@ -17,9 +22,16 @@ class SandboxConfig:
     Parameters
     ----------
     rate_limit : float or None
-        Requests per second allowed over the API routes (token bucket); None: no limit.
+        The read bucket: GET requests per second allowed under ``/v1``; None: no limit.
     burst : int or None
-        Bucket size; None: ``max(1, ceil(rate_limit))``.
+        Read bucket size; None: ``max(1, ceil(rate_limit))``.
+    write_rate_limit : float or None
+        The write bucket: POST and DELETE requests per second under ``/v1``; None: no limit.
+    write_burst : int or None
+        Write bucket size; None: ``max(1, ceil(write_rate_limit))``.
+    rate_limit_headers : str or None
+        Header family describing the bucket on each answer: ``"ietf"``,
+        ``"ietf-structured"``, ``"x"``; None: none (see ``ratelimit.limit_headers``).
     latency : float
         Seconds added to every API request.
     error_rate : float
@@ -40,6 +52,9 @@ class SandboxConfig:
 
     rate_limit: float | None = None
     burst: int | None = None
+    write_rate_limit: float | None = None
+    write_burst: int | None = None
+    rate_limit_headers: str | None = None
     latency: float = 0.0
     error_rate: float = 0.0
     error_after: float = 0.5
@@ -57,14 +72,37 @@ class SandboxConfig:
             raise ValueError("the error, drop, stall and throttle rates must not add up past 1")
         if self.latency < 0 or self.stall_seconds < 0:
             raise ValueError("latency and stall_seconds must not be negative")
-        if self.rate_limit is not None and not self.rate_limit > 0:
-            raise ValueError("rate_limit must be positive or None")
-        if self.burst is not None and self.burst < 1:
-            raise ValueError("burst must be at least 1")
+        for rate_name, burst_name in (("rate_limit", "burst"), ("write_rate_limit", "write_burst")):
+            rate, burst = getattr(self, rate_name), getattr(self, burst_name)
+            if rate is not None and not (isinstance(rate, (int, float)) and rate > 0):
+                raise ValueError(f"{rate_name} must be positive or None, got {rate!r}")
+            whole = isinstance(burst, int) and not isinstance(burst, bool)
+            if burst is not None and not (whole and burst >= 1):
+                raise ValueError(f"{burst_name} must be an integer of at least 1, got {burst!r}")
+        if self.rate_limit_headers is not None and self.rate_limit_headers not in HEADER_FAMILIES:
+            families = ", ".join(HEADER_FAMILIES)
+            raise ValueError(f"rate_limit_headers must be one of {families} or None")
 
     @property
     def bucket_size(self) -> int:
-        """The token bucket's capacity."""
-        if self.burst is not None:
-            return self.burst
-        return max(1, math.ceil(self.rate_limit or 1))
+        """The read bucket's capacity."""
+        return _size(self.rate_limit, self.burst)
+
+    @property
+    def write_bucket_size(self) -> int:
+        """The write bucket's capacity."""
+        return _size(self.write_rate_limit, self.write_burst)
+
+    def limit_for(self, method: str) -> BucketLimit | None:
+        """The bucket limiting ``method`` (GET: read; POST, DELETE: write), or None."""
+        if method in _READ_METHODS and self.rate_limit is not None:
+            return BucketLimit("read", float(self.rate_limit), self.bucket_size)
+        if method in _WRITE_METHODS and self.write_rate_limit is not None:
+            return BucketLimit("write", float(self.write_rate_limit), self.write_bucket_size)
+        return None
+
+
+def _size(rate: float | None, burst: int | None) -> int:
+    if burst is not None:
+        return burst
+    return max(1, math.ceil(rate or 1))

@@ -1,13 +1,10 @@
-"""Fault injection: a token-bucket rate limiter, random faults, and canned responses."""
+"""Fault injection: random faults (drops, stalls, errors, throttling) and canned responses."""
 
 from __future__ import annotations
 
 import json
-import math
 import random
 import threading
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,9 +15,7 @@ __all__ = [
     "CannedResponses",
     "Fault",
     "FaultInjector",
-    "TokenBucket",
     "canned_response",
-    "retry_after",
 ]
 
 _PROXY_PAGE = (
@@ -33,47 +28,6 @@ _REASONS = {
     502: "Bad Gateway",
     503: "Service Temporarily Unavailable",
 }
-
-
-class TokenBucket:
-    """A token bucket on real (monotonic) time, sized and refilled by the current config.
-
-    Parameters
-    ----------
-    clock : callable
-        Seconds; rate limits are about wall time, so not the sandbox's processing clock.
-    """
-
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._tokens: float | None = None  # None: full on next use
-        self._last = 0.0
-
-    def reset(self) -> None:
-        """Refill the bucket (after the limit changes)."""
-        with self._lock:
-            self._tokens = None
-
-    def take(self, rate: float, size: int) -> float:
-        """Take one token; return 0 when allowed, else seconds until one is available."""
-        with self._lock:
-            now = self._clock()
-            if self._tokens is None:
-                tokens = float(size)
-            else:
-                tokens = min(float(size), self._tokens + (now - self._last) * rate)
-            self._last = now
-            if tokens >= 1.0:
-                self._tokens = tokens - 1.0
-                return 0.0
-            self._tokens = tokens
-            return (1.0 - tokens) / rate
-
-
-def retry_after(seconds: float) -> str:
-    """Format a ``Retry-After`` value: whole seconds, rounded up, at least 1."""
-    return str(max(1, math.ceil(seconds)))
 
 
 @dataclass(frozen=True)

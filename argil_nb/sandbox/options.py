@@ -1,10 +1,20 @@
-"""Sandbox options as attributes: ``sb.error_rate = 0.1`` goes through ``configure``."""
+"""Sandbox options: reading and changing them, and as attributes (``sb.error_rate = 0.1``)."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, Generic, Protocol, TypeVar, overload
 
-__all__ = ["Option", "check_store_options"]
+from .app import App
+from .config import SandboxConfig
+from .faults import FaultInjector
+from .live import check_live_options
+
+__all__ = ["Option", "check_store_options", "get_option", "set_options"]
+
+_CONFIG_FIELDS = frozenset(f.name for f in dataclasses.fields(SandboxConfig))
+_STORE_FIELDS = frozenset({"speed", "processing_seconds", "failure_rate"})
+_LIVE_FIELDS = frozenset({"arrival_rate", "delete_rate", "churn_per_request"})
 
 T = TypeVar("T")
 
@@ -58,3 +68,53 @@ def check_store_options(
         raise ValueError("processing_seconds must be (min, max) with 0 <= min <= max")
     if not 0.0 <= failure_rate <= 1.0:
         raise ValueError(f"failure_rate must be between 0 and 1, got {failure_rate!r}")
+
+
+def get_option(app: App, name: str) -> Any:
+    """The current value of option ``name``; ``AttributeError`` for an unknown one."""
+    if name in _STORE_FIELDS:
+        return getattr(app.store, name)
+    if name in _LIVE_FIELDS:
+        return getattr(app.store.live, name)
+    if name in _CONFIG_FIELDS:
+        return getattr(app.config, name)
+    raise AttributeError(name)
+
+
+def set_options(app: App, options: dict[str, Any]) -> None:
+    """Validate every option first, then apply them all (see ``Sandbox.configure``)."""
+    unknown = set(options) - _CONFIG_FIELDS - _STORE_FIELDS - _LIVE_FIELDS - {"fault_seed"}
+    if unknown:
+        raise TypeError(f"unknown Sandbox options: {', '.join(sorted(unknown))}")
+    store, live = app.store, app.store.live
+    check_store_options(
+        options.get("speed", store.speed),
+        options.get("processing_seconds", store.processing_seconds),
+        options.get("failure_rate", store.failure_rate),
+    )
+    check_live_options(
+        options.get("arrival_rate", live.arrival_rate),
+        options.get("delete_rate", live.delete_rate),
+        options.get("churn_per_request", live.churn_per_request),
+    )
+    fault_options = {k: v for k, v in options.items() if k in _CONFIG_FIELDS}
+    config = dataclasses.replace(app.config, **fault_options)
+    store.advance()  # what was due under the old speed and rates happens under them
+    if "speed" in options:
+        store.speed = options["speed"]
+    if "processing_seconds" in options:
+        store.processing_seconds = tuple(options["processing_seconds"])
+    if "failure_rate" in options:
+        store.failure_rate = options["failure_rate"]
+    store.set_live(
+        options.get("arrival_rate"),
+        options.get("delete_rate"),
+        options.get("churn_per_request"),
+    )
+    if "fault_seed" in options:
+        app.injector = FaultInjector(options["fault_seed"])
+    if {"rate_limit", "burst"} & set(options):
+        app.buckets["read"].reset()
+    if {"write_rate_limit", "write_burst"} & set(options):
+        app.buckets["write"].reset()
+    app.config = config

@@ -12,6 +12,7 @@ __all__ = ["SEED_ANCHOR", "random_id", "seed_records"]
 
 # Newest seeded createdAt: a fixed date, never now(), so listings are reproducible.
 SEED_ANCHOR = calendar.timegm((2026, 11, 1, 10, 0, 0, 0, 0, 0))
+_MASK = (1 << 128) - 1
 
 _ADJECTIVES = (
     "beach", "city", "forest", "golden", "misty", "neon", "ocean", "quiet",
@@ -34,9 +35,12 @@ _COVERAGE = (
 )
 
 
-def random_id(rng: random.Random) -> str:
-    """Draw a version-4 UUID string from ``rng``."""
-    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+def random_id(rng: random.Random, salt: int = 0) -> str:
+    """Draw a version-4 UUID string from ``rng``, its bits XORed with ``salt``.
+
+    The salt changes the ids only: ``rng`` makes the same draws whatever it is.
+    """
+    return str(uuid.UUID(int=rng.getrandbits(128) ^ (salt & _MASK), version=4))
 
 
 def _status(rng: random.Random, asset_type: str) -> str:

@@ -81,6 +81,13 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_GET = do_POST = do_DELETE = do_PUT = do_PATCH = do_HEAD = do_OPTIONS = _dispatch
 
+    def __getattr__(self, name: str) -> Any:
+        # http.server answers a method without a do_* handler (TRACE, FOO) with an HTML 501;
+        # the App answers every method, with a JSON 405 where the route lacks it.
+        if name.startswith("do_"):
+            return self._dispatch
+        raise AttributeError(name)
+
 
 class SandboxHTTPServer(ThreadingHTTPServer):
     """A ThreadingHTTPServer that knows its open connections, to close them on stop.

@@ -10,7 +10,16 @@ from typing import Any
 __all__ = ["FAULT_KINDS", "ROUTES", "Stats", "StatsSnapshot"]
 
 ROUTES = ("get", "list", "create", "delete", "file", "other")
-FAULT_KINDS = ("rate_limited", "throttled", "error", "dropped", "stalled", "canned")
+FAULT_KINDS = (
+    "rate_limited",
+    "rate_limited_reads",
+    "rate_limited_writes",
+    "throttled",
+    "error",
+    "dropped",
+    "stalled",
+    "canned",
+)
 
 
 @dataclass(frozen=True)
@@ -25,8 +34,9 @@ class StatsSnapshot:
         Requests by route: ``get``, ``list``, ``create``, ``delete``, ``file`` (the files
         behind fileUrl/thumbnailUrl, not counted in ``requests``) and ``other`` (404/405).
     faults : dict
-        Injected faults by kind: ``rate_limited`` (token bucket), ``throttled`` (random
-        429s, ``throttle_rate``), ``error``, ``dropped``, ``stalled``, ``canned``.
+        Injected faults by kind: ``rate_limited`` (429s from either token bucket, the sum
+        of ``rate_limited_reads`` and ``rate_limited_writes``), ``throttled`` (random 429s,
+        ``throttle_rate``), ``error``, ``dropped``, ``stalled``, ``canned``.
     responses : dict
         Responses written, by status code (dropped requests have none).
     connections : int
@@ -73,10 +83,11 @@ class Stats:
             if route != "file":
                 self._requests += 1
 
-    def fault(self, kind: str) -> None:
-        """Count one injected fault."""
+    def fault(self, *kinds: str) -> None:
+        """Count one injected fault under each of ``kinds`` (at once: snapshots agree)."""
         with self._lock:
-            self._faults[kind] += 1
+            for kind in kinds:
+                self._faults[kind] += 1
 
     def response(self, status: int) -> None:
         """Count one response written."""

@@ -1,8 +1,9 @@
 """The asset store: records, the simulated processing clock, filtering and pages.
 
 Statuses are lazy: a PROCESSING record sits in a heap keyed by the simulated time it ends,
-and every read first settles the records whose time has come. Filtered listings are cached
-until the next change, so paging through 20,000 assets costs a slice per page.
+and every read first settles the records whose time has come, after applying the live
+account's events that are due (see ``live``). Filtered listings are cached until the next
+change, so paging through 20,000 assets costs a slice per page.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+from .live import LiveAccount
 from .records import Record, format_ts, parse_ts
 from .seed import random_id, seed_records
 
@@ -44,6 +46,11 @@ class AssetStore:
         Chance that an upload ends FAILED.
     now : callable or None
         Wall clock (aware datetimes) for the createdAt of uploads; None: the real UTC time.
+    upload_salt : int
+        XORed into the ids of uploads (not of seeded assets), so that two stores with the
+        same seed hand out different upload ids; 0 keeps the plain seeded sequence.
+    live : LiveAccount or None
+        The live account's options and RNG; None: a quiet one (no live events).
     """
 
     def __init__(
@@ -55,6 +62,8 @@ class AssetStore:
         processing_seconds: tuple[float, float] = (2.0, 20.0),
         failure_rate: float = 0.1,
         now: Callable[[], datetime] | None = None,
+        upload_salt: int = 0,
+        live: LiveAccount | None = None,
     ) -> None:
         self._lock = threading.RLock()
         self._rng = rng
@@ -71,6 +80,9 @@ class AssetStore:
         self._version = 0
         self._cache: dict[tuple[frozenset[str] | None, frozenset[str]], list[Record]] = {}
         self._cache_version = -1
+        self._upload_salt = upload_salt
+        self.live = live or LiveAccount(None)
+        self._deleted: list[str] = []
 
     # -- time -------------------------------------------------------------------------
 
@@ -93,10 +105,17 @@ class AssetStore:
         return self._sim_base + (self._clock() - self._clock_base) * self._speed
 
     def _settle(self) -> None:
-        """Apply every processing outcome whose simulated time has come (lock held)."""
-        if not self._pending:
-            return
+        """Apply the due live events, then every processing outcome whose time has come.
+
+        The lock must be held.
+        """
         now = self.sim_time()
+        if self.live.active:
+            for at, kind in self.live.due(now):
+                if kind == "arrive":
+                    self._arrive(at)
+                else:
+                    self._delete_random()
         while self._pending and self._pending[0][0] <= now:
             done_at, asset_id = heapq.heappop(self._pending)
             record = self._by_id.get(asset_id)
@@ -137,26 +156,32 @@ class AssetStore:
         """Create an uploaded asset: PROCESSING, with its outcome drawn now."""
         with self._lock:
             self._settle()
-            low, high = self.processing_seconds
-            asset_id = random_id(self._rng)
-            duration = self._rng.uniform(low, high)
-            outcome = "FAILED" if self._rng.random() < self.failure_rate else "READY"
-            ts = round(self._now().timestamp(), 3)
-            if self._order and ts <= self._order[0].sort_ts:
-                ts = round(self._order[0].sort_ts + 0.001, 3)  # uploads list first
-            record = Record(
-                id=asset_id,
-                name=name,
-                type=asset_type,
-                status="PROCESSING",
-                created_at=format_ts(ts),
-                sort_ts=ts,
-                done_at=self.sim_time() + duration,
-                outcome=outcome,
-                source_url=url,
-            )
-            self._insert(record)
-            return record
+            return self._upload(self._rng, name, asset_type, url, self.sim_time())
+
+    def _upload(
+        self, rng: random.Random, name: str, asset_type: str, url: str, started: float
+    ) -> Record:
+        """Insert an upload that started at simulated time ``started`` (lock held)."""
+        low, high = self.processing_seconds
+        asset_id = random_id(rng, self._upload_salt)
+        duration = rng.uniform(low, high)
+        outcome = "FAILED" if rng.random() < self.failure_rate else "READY"
+        ts = round(self._now().timestamp(), 3)
+        if self._order and ts <= self._order[0].sort_ts:
+            ts = round(self._order[0].sort_ts + 0.001, 3)  # uploads list first
+        record = Record(
+            id=asset_id,
+            name=name,
+            type=asset_type,
+            status="PROCESSING",
+            created_at=format_ts(ts),
+            sort_ts=ts,
+            done_at=started + duration,
+            outcome=outcome,
+            source_url=url,
+        )
+        self._insert(record)
+        return record
 
     def add_raw(self, raw: dict[str, Any]) -> None:
         """Insert an asset verbatim (replacing one with the same id)."""
@@ -195,16 +220,91 @@ class AssetStore:
     def delete(self, asset_id: str) -> bool:
         """Delete an asset; False when there is none with that id."""
         with self._lock:
-            record = self._by_id.pop(asset_id, None)
+            self._settle()
+            record = self._by_id.get(asset_id)
             if record is None:
                 return False
-            index = bisect.bisect_left(self._order, record.sort_key(), key=Record.sort_key)
-            if index < len(self._order) and self._order[index] is record:
-                del self._order[index]
-            else:  # raw records may share a key: fall back to a scan
-                self._order.remove(record)
-            self._version += 1
+            self._remove(record)
             return True
+
+    def _remove(self, record: Record) -> None:
+        """Take ``record`` out and note its id as deleted (lock held)."""
+        del self._by_id[record.id]
+        index = bisect.bisect_left(self._order, record.sort_key(), key=Record.sort_key)
+        if index < len(self._order) and self._order[index] is record:
+            del self._order[index]
+        else:  # raw records may share a key: fall back to a scan
+            self._order.remove(record)
+        self._deleted.append(record.id)
+        self._version += 1
+
+    # -- the live account -------------------------------------------------------------
+
+    def advance(self) -> None:
+        """Apply the live events and processing outcomes due by now."""
+        with self._lock:
+            self._settle()
+
+    def set_live(
+        self,
+        arrival_rate: float | None = None,
+        delete_rate: float | None = None,
+        churn_per_request: int | None = None,
+    ) -> None:
+        """Change the live account's options (None: unchanged); new rates count from now.
+
+        Events due under the old rates are applied first.
+        """
+        with self._lock:
+            self._settle()
+            now = self.sim_time()
+            if arrival_rate is not None:
+                self.live.set_arrival_rate(arrival_rate, now)
+            if delete_rate is not None:
+                self.live.set_delete_rate(delete_rate, now)
+            if churn_per_request is not None:
+                self.live.churn_per_request = churn_per_request
+
+    def churn(self, count: int) -> None:
+        """Finish ``count`` PROCESSING uploads, delete ``count`` assets, add ``count`` uploads.
+
+        In that order, each pick drawn from the live account's RNG, so an upload made by
+        this churn is neither finished nor deleted by it.
+        """
+        if count <= 0:
+            return
+        with self._lock:
+            self._settle()
+            rng = self.live.rng
+            for _ in range(count):
+                processing = [
+                    r for r in self._order if r.status == "PROCESSING" and r.done_at is not None
+                ]
+                if not processing:
+                    break
+                record = processing[rng.randrange(len(processing))]
+                record.status, record.done_at = record.outcome, None
+                self._version += 1
+            for _ in range(count):
+                self._delete_random()
+            for _ in range(count):
+                self._arrive(self.sim_time())
+
+    def _arrive(self, at: float) -> None:
+        """Add the live account's next upload, started at simulated time ``at`` (lock held)."""
+        name, kind, url = self.live.upload()
+        self._upload(self.live.rng, name, kind, url, at)
+
+    def _delete_random(self) -> None:
+        """Delete one asset drawn at random, if there is any (lock held)."""
+        if self._order:
+            self._remove(self._order[self.live.rng.randrange(len(self._order))])
+
+    def deleted_ids(self) -> list[str]:
+        """Ids deleted so far (by ``delete`` or live events), oldest deletion first."""
+        with self._lock:
+            self._settle()
+            return list(self._deleted)
 
     # -- reads ------------------------------------------------------------------------
 

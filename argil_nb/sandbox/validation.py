@@ -11,9 +11,11 @@ from .records import ASSET_TYPES, STATUSES, UPLOAD_TYPES
 
 __all__ = ["ApiError", "ListQuery", "parse_create", "parse_list_query"]
 
-_INT_RE = re.compile(r"[0-9]{1,9}")
+_INT_RE = re.compile(r"[0-9]+")
 MAX_NAME = 256
 MAX_URL = 2048
+MAX_PAGE = 2**31 - 1  # int32, as the OpenAPI document says
+MAX_PAGE_SIZE = 100
 
 
 class ApiError(Exception):
@@ -89,17 +91,19 @@ def parse_create(body: bytes) -> tuple[str, str, str]:
     return name, kind, url
 
 
-def _int(params: dict[str, list[str]], field: str, default: int, high: int | None) -> int:
+def _int(params: dict[str, list[str]], field: str, default: int, high: int) -> int:
     values = params.get(field)
     if not values:
         return default
     if len(values) > 1:
         raise _bad(field, "must be given once")
     text = values[0]
-    limits = f"1 to {high}" if high else ">= 1"
-    if not _INT_RE.fullmatch(text) or int(text) < 1 or (high and int(text) > high):
-        raise _bad(field, f"must be an integer {limits}, got {text!r}")
-    return int(text)
+    # Zeros stripped ("0" gives ""), and the length checked first: no huge string to int().
+    digits = text.lstrip("0") if _INT_RE.fullmatch(text) else ""
+    if not digits or len(digits) > len(str(high)) or int(digits) > high:
+        shown = text if len(text) <= 40 else text[:40] + "..."
+        raise _bad(field, f"must be an integer from 1 to {high}, got {shown!r}")
+    return int(digits)
 
 
 def _enum(
@@ -132,6 +136,6 @@ def parse_list_query(query: str) -> ListQuery:
     return ListQuery(
         types=_enum(params, "type", ASSET_TYPES),
         statuses=_enum(params, "status", STATUSES) or ("READY",),
-        page=_int(params, "page", 1, None),
-        page_size=_int(params, "pageSize", 20, 100),
+        page=_int(params, "page", 1, MAX_PAGE),
+        page_size=_int(params, "pageSize", 20, MAX_PAGE_SIZE),
     )

@@ -5,6 +5,12 @@ asks it and never re-implements it:
 
 * ``retry``: one request's retries (urllib3 ``Retry``): which failures, how many times,
   how long between tries, ``Retry-After``, and ``request_seconds``, a request's longest life.
+* ``limiter``: :class:`RateLimiter`, the pace of one client's requests: a budget for reads
+  and one for writes (Argil's documented 600 and 60 a minute on its own host), a shared
+  pause after a 429, and the server's rate-limit headers (read by ``headers``).
+* ``settle``: :class:`Settle`, how long to leave the server before looking for an upload
+  whose answer was lost (a 5xx, a dropped connection, a batch that died), so that one the
+  server is still creating is not uploaded again.
 * ``backoff``: :class:`Backoff`, the growing pause between the rounds of a poller (``wait()``
   while nothing changes, the panel while its polls fail), with each poller's numbers
   (``WAIT_*``, ``PANEL_*``); :class:`Breaker`, which stops a
@@ -27,22 +33,34 @@ from .backoff import (
     Backoff,
     Breaker,
 )
+from .limiter import (
+    ARGIL_READS_PER_MINUTE,
+    ARGIL_WRITES_PER_MINUTE,
+    RETRY_AFTER_MAX,
+    Hold,
+    RateLimiter,
+    argil_budget,
+    kind_of,
+)
 from .retry import (
     BACKOFF_JITTER,
     BACKOFF_MAX,
-    RETRY_AFTER_MAX,
     RETRY_STATUSES,
     ArgilRetry,
     make_retry,
     request_seconds,
 )
+from .settle import QUIET_AFTER, Settle, settle_seconds
 
 __all__ = [
+    "ARGIL_READS_PER_MINUTE",
+    "ARGIL_WRITES_PER_MINUTE",
     "BACKOFF_JITTER",
     "BACKOFF_MAX",
     "BREAKER",
     "PANEL_GROWTH",
     "PANEL_MAX_BACKOFF",
+    "QUIET_AFTER",
     "RETRY_AFTER_MAX",
     "RETRY_STATUSES",
     "TRANSIENT",
@@ -52,6 +70,12 @@ __all__ = [
     "ArgilRetry",
     "Backoff",
     "Breaker",
+    "Hold",
+    "RateLimiter",
+    "Settle",
+    "argil_budget",
+    "kind_of",
     "make_retry",
     "request_seconds",
+    "settle_seconds",
 ]

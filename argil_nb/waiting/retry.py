@@ -8,8 +8,8 @@
 * POST: retried only when the server cannot have acted on it: on 429 and on failures to
   connect. Never after a 5xx or a read error (no duplicate uploads).
 
-Every retry is logged at DEBUG on the ``argil_nb`` logger, and every attempt after the first
-waits for the client's rate limiter like the first one did (see ``limiter``).
+Every retry is logged at DEBUG on the ``argil_nb`` logger. Its wait is served by the client's
+rate limiter (see ``limiter``), so a retry also waits for the budget, in one sleep.
 """
 
 from __future__ import annotations
@@ -21,15 +21,14 @@ from typing import TYPE_CHECKING, Any
 
 from urllib3.util.retry import Retry
 
+from .limiter import RETRY_AFTER_MAX, RateLimiter
+
 if TYPE_CHECKING:
     from urllib3.response import BaseHTTPResponse
-
-    from .limiter import RateLimiter
 
 __all__ = [
     "BACKOFF_JITTER",
     "BACKOFF_MAX",
-    "RETRY_AFTER_MAX",
     "RETRY_STATUSES",
     "ArgilRetry",
     "make_retry",
@@ -41,7 +40,6 @@ log = logging.getLogger("argil_nb")
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 BACKOFF_JITTER = 0.25
 BACKOFF_MAX = 8.0
-RETRY_AFTER_MAX = 30  # urllib3 >= 2.6.3 caps Retry-After itself (``retry_after_max``)
 
 
 class ArgilRetry(Retry):
@@ -106,10 +104,10 @@ class ArgilRetry(Retry):
                 self.max_retries,
                 seconds,
             )
-        if seconds > 0:
-            time.sleep(seconds)
         if self.limiter is not None:
-            self.limiter.acquire(method)
+            self.limiter.acquire(method, at_least=seconds)
+        elif seconds > 0:
+            time.sleep(seconds)
 
 
 def _error_name(last: Any) -> str:

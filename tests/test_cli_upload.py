@@ -1,0 +1,107 @@
+"""``argil-nb upload``: a CSV of URLs, a journal, the exit code, the failed rows listed.
+
+The first test runs the command in a subprocess; the others call ``cli.main`` in this
+process (the same code, without a second of interpreter start-up each).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import argil_nb as an
+from argil_nb.cli import main
+from argil_nb.sandbox import Sandbox
+
+from .conftest import CANARY_KEY
+from .test_cli import env_with
+
+URLS = [f"https://media.example.com/cli/shot-{i}.png" for i in range(5)]
+
+
+@pytest.fixture
+def box():
+    with Sandbox(seed=4, initial_assets=10, api_key=CANARY_KEY, speed=1000.0) as sandbox:
+        yield sandbox
+
+
+def upload(box: Sandbox, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = env_with(ARGIL_API_KEY=box.api_key, ARGIL_BASE_URL=box.base_url)
+    return subprocess.run(
+        [sys.executable, "-m", "argil_nb.cli", "upload", *args],
+        capture_output=True, text=True, env=env, timeout=60, cwd=cwd,
+    )  # fmt: skip
+
+
+def test_upload_a_csv_with_a_journal_then_again_uploads_nothing(box, tmp_path):
+    pd.DataFrame({"url": URLS, "name": ["", "second", "", "", ""]}).to_csv(
+        tmp_path / "items.csv", index=False
+    )
+    first = upload(box, "items.csv", "--journal", "j.jsonl", "--csv", "out.csv", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "5 of 5 rows uploaded; journal: j.jsonl" in first.stdout
+    out = an.read_csv(tmp_path / "out.csv")
+    assert out["name"].tolist() == [
+        "shot-0.png",
+        "second",
+        "shot-2.png",
+        "shot-3.png",
+        "shot-4.png",
+    ]
+    assert out["url"].tolist() == URLS and out["error"].isna().all()
+    box.reset_stats()
+    again = upload(box, "items.csv", "--journal", "j.jsonl", cwd=tmp_path)
+    assert again.returncode == 0 and box.stats.by_route["create"] == 0
+    assert CANARY_KEY not in first.stdout + first.stderr + (tmp_path / "j.jsonl").read_text()
+
+
+@pytest.fixture
+def here(box, tmp_path, monkeypatch):
+    """Run ``main`` in ``tmp_path`` against ``box``."""
+    monkeypatch.setenv("ARGIL_API_KEY", box.api_key)
+    monkeypatch.setenv("ARGIL_BASE_URL", box.base_url)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_failed_rows_are_listed_and_the_exit_code_is_not_zero(box, here, capsys):
+    tmp_path = here
+    (tmp_path / "urls.txt").write_text("\n".join(URLS[:3]) + "\n")
+    box.respond_next(400, {"code": 400, "message": "unreachable"}, method="POST", times=3)
+    result = upload(box, "urls.txt", "--journal", "j.jsonl", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "0 of 3 rows uploaded" in result.stdout
+    assert (
+        "3 rows failed:" in result.stderr
+        and "row 2: https://media.example.com/cli/shot-2.png" in result.stderr
+    )
+    assert "run the same command again --journal j.jsonl" in result.stderr
+    retry = upload(box, "urls.txt", "--journal", "j.jsonl", cwd=tmp_path)
+    assert retry.returncode == 0, retry.stderr
+    counts = Counter(a["name"] for a in box.assets())
+    assert all(counts[f"shot-{i}.png"] == 1 for i in range(3))
+
+
+def test_watch_then_write_the_final_statuses(box, here):
+    (here / "urls.txt").write_text("\n".join(URLS[:2]) + "\n")
+    assert main(["upload", "urls.txt", "--watch", "--interval", "0.1", "--csv", "o.csv"]) == 0
+    assert an.read_csv(here / "o.csv")["status"].isin(["READY", "FAILED"]).all()
+
+
+def test_bad_items_are_refused_before_any_request(box, here, capsys):
+    tmp_path = here
+    pd.DataFrame({"link": URLS}).to_csv(tmp_path / "items.csv", index=False)
+    box.reset_stats()
+    assert main(["upload", "items.csv"]) == 1
+    assert "has no 'url' column" in capsys.readouterr().err
+    pd.DataFrame({"url": ["https://x.example.com/a.png"] * 2}).to_csv(
+        tmp_path / "d.csv", index=False
+    )
+    assert main(["upload", "d.csv"]) == 1
+    assert "names must be unique within a batch" in capsys.readouterr().err
+    assert box.stats.requests == 0

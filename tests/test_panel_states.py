@@ -1,0 +1,250 @@
+"""The panel's states, headless, against a sandbox on loopback with fake clocks: not found,
+transient fetch errors, honest processing times, the header's timing, empty input."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+import pytest
+
+import argil_nb as an
+from argil_nb import READY
+from argil_nb.panel import StatusPanel
+from argil_nb.sandbox import Sandbox
+
+from .conftest import FakeClock
+
+T0 = 1_800_000_000.0  # the panel's clock starts here (2027-01-15 08:00:00 UTC)
+
+
+def _iso(seconds: float) -> str:
+    return datetime.fromtimestamp(seconds, UTC).isoformat().replace("+00:00", "Z")
+
+
+@pytest.fixture
+def box() -> Iterator[Sandbox]:
+    """An empty sandbox whose assets only change when a test says so."""
+    with Sandbox(seed=3, initial_assets=0, processing_seconds=(1e6, 2e6), failure_rate=0) as sb:
+        yield sb
+
+
+@pytest.fixture
+def fast(box: Sandbox) -> Iterator[an.Client]:
+    with box.client(max_retries=0, timeout=(0.5, 2), backoff_factor=0) as c:
+        yield c
+
+
+@pytest.fixture
+def now() -> FakeClock:
+    return FakeClock(T0)
+
+
+@pytest.fixture
+def panels() -> Iterator[list[StatusPanel]]:
+    made: list[StatusPanel] = []
+    yield made
+    for panel in made:
+        panel.close()
+
+
+def _add(sb: Sandbox, names: list[str], created: float = T0 - 1) -> list[str]:
+    ids = [str(uuid.uuid4()) for _ in names]
+    for asset_id, name in zip(ids, names):
+        sb.add_asset(
+            {
+                "id": asset_id,
+                "name": name,
+                "type": "VIDEO",
+                "status": "PROCESSING",
+                "createdAt": _iso(created),
+                "fileUrl": None,
+                "thumbnailUrl": None,
+            }
+        )
+    return ids
+
+
+def _panel(panels: list[StatusPanel], ids: Any, client: an.Client, **options: Any) -> StatusPanel:
+    panel = StatusPanel(ids, client=client, **options)
+    panels.append(panel)
+    return panel
+
+
+def _wait_for(condition: Any, seconds: float = 10.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and not condition():
+        time.sleep(0.01)
+    return bool(condition())
+
+
+def test_a_deleted_asset_is_not_found_final_and_the_rest_finish(box, fast, now, panels) -> None:
+    ids = _add(box, [f"clip-{n}.mp4" for n in range(5)])
+    panel = _panel(panels, ids, fast, clock=now, interval=0.05)
+    seen: list[tuple[str, Any, Any]] = []
+    panel.on_change(lambda *change: seen.append(change))
+    panel.refresh()
+    fast.delete_asset(ids[2])
+    now.advance(5)
+    panel.refresh()
+    assert "NOT FOUND</span>&nbsp;<b>1</b>" in panel.counts_html.value
+    assert "deleted: the API answers 404" in panel.cards[2].value
+    assert panel.state_label.value == "paused"  # not "could not be fetched": it answered
+    for asset_id in ids[:2] + ids[3:]:
+        box.set_status(asset_id, READY)
+    panel.start()  # the loop stops by itself: not found counts as final
+    assert _wait_for(lambda: not panel.running)
+    assert panel.done and panel.state_label.value == "done"
+    assert panel.progress_text.value == "5/5 finished"
+    assert panel.frame["status"].tolist() == [READY, READY, "NOT_FOUND", READY, READY]
+    assert (ids[2], "PROCESSING", "NOT_FOUND") in seen
+    gone = panel.history.query("to == 'NOT_FOUND'")
+    assert gone["id"].tolist() == [ids[2]]
+    assert gone["checked_before"].iloc[0] == pd.Timestamp(T0, unit="s", tz="UTC")
+
+
+def test_an_id_never_seen_is_not_found_at_once_and_never_stalls_the_poll(
+    box, fast, now, panels
+) -> None:
+    stranger = str(uuid.uuid4())
+    alone = _panel(panels, [stranger], fast, clock=now)
+    alone.refresh()
+    assert alone.state_label.value == "done"  # not "refresh failed, retrying in 32 s"
+    assert "not found: a wrong id, or another account&#x27;s?" in alone.cards[0].value
+    ids = _add(box, ["a.mp4", "b.mp4"])
+    mixed = _panel(panels, [ids[0], stranger, ids[1]], fast, clock=now)
+    mixed.refresh()
+    box.set_status(ids[1], READY)
+    mixed.refresh()
+    assert mixed.frame["status"].tolist() == ["PROCESSING", "NOT_FOUND", READY]
+    assert mixed.state_label.value == "paused"
+
+
+def test_a_transient_fetch_error_shows_on_the_card_without_changing_the_status(
+    box, fast, now, panels
+) -> None:
+    ids = _add(box, ["kept.mp4", "new.mp4", "other.mp4"])
+    panel = _panel(panels, ids[:2], fast, clock=now)
+    panel.refresh()
+    message = "maintenance: " + "&<>" * 60  # long, full of characters to escape
+    box.respond_next(503, {"message": message}, path_prefix=f"/assets/{ids[0]}")
+    panel.refresh()
+    card = panel.cards[0].value
+    assert "PROCESSING</span>" in card and "not refreshed: ServerError: 503" in card
+    assert panel.frame["status"].tolist() == ["PROCESSING", "PROCESSING"]
+    assert panel.state_label.value == "paused (1 could not be fetched)"
+    # The message is cut before it is escaped: no entity is split ("&am", "&l").
+    note = re.search(r'class="argil-note"[^>]*>(.*?)</div>', card).group(1)
+    assert all(
+        m in ("&amp;", "&lt;", "&gt;", "&#x27;", "&quot;") for m in re.findall(r"&[^;]*;", note)
+    )
+    assert not re.search(r"&(?![a-z#0-9]+;)", note)
+    # An asset never fetched yet counts as "not fetched", not as a status "unknown".
+    fresh = _panel(panels, ids[1:], fast, clock=now)
+    box.respond_next(503, {"message": "busy"}, path_prefix=f"/assets/{ids[1]}")
+    fresh.refresh()
+    assert "not fetched</span>&nbsp;<b>1</b>" in fresh.counts_html.value
+    assert "unknown" not in fresh.counts_html.value
+    assert "not fetched yet: ServerError: 503" in fresh.cards[0].value
+
+
+def test_processing_times_are_bounds_tight_only_when_checked_often(box, fast, now, panels) -> None:
+    ids = _add(box, ["quick.mp4", "during-a-pause.mp4"], created=T0 - 1)
+    panel = _panel(panels, ids, fast, clock=now)
+    panel.refresh()  # both seen PROCESSING at T0
+    now.advance(2)
+    box.set_status(ids[0], READY)
+    panel.refresh()  # quick: seen READY at T0+2, last seen PROCESSING at T0
+    assert "processed in ~3 s" in panel.cards[0].value
+    assert "finished between 1 s and 3 s after upload" in panel.cards[0].value
+    now.advance(45)  # a pause: nobody looks for 45 s
+    box.set_status(ids[1], "FAILED")
+    panel.refresh()
+    assert "failed after ≤ 48 s" in panel.cards[1].value
+    assert "finished between 3 s and 48 s after upload" in panel.cards[1].value
+    history = panel.history.set_index("id")
+    assert history.loc[ids[1], "checked_before"] == pd.Timestamp(T0 + 2, unit="s", tz="UTC")
+    assert history.loc[ids[1], "seen_at"] == pd.Timestamp(T0 + 47, unit="s", tz="UTC")
+
+
+def test_a_start_from_a_frame_has_no_lower_bound(box, fast, now, panels) -> None:
+    ids = _add(box, ["from-a-frame.mp4"])
+    frame = fast.get_assets(ids)
+    panel = _panel(panels, frame, fast, clock=now)
+    now.advance(1)
+    box.set_status(ids[0], READY)
+    panel.refresh()
+    assert "processed in ≤ 2 s" in panel.cards[0].value
+    assert pd.isna(panel.history["checked_before"].iloc[0])
+
+
+def test_the_header_tells_elapsed_rate_and_time_left(box, fast, now, panels) -> None:
+    ids = _add(box, [f"c{n}.mp4" for n in range(4)])
+    panel = _panel(panels, ids, fast, clock=now, interval=3600)
+    assert panel.timing_label.value == ""  # nothing known yet
+    panel.start()  # the first poll runs now; the next in an hour
+    assert _wait_for(lambda: panel.frame["status"].notna().all())
+    assert panel.timing_label.value == "· elapsed 0 s"
+    now.advance(30)
+    for asset_id in ids[:2]:
+        box.set_status(asset_id, READY)
+    panel.refresh()
+    assert panel.timing_label.value == "· elapsed 30 s · 4.0/min · ~30 s left"
+    panel.stop()
+    assert panel.timing_label.value == "· elapsed 30 s · 4.0/min"  # no estimate while paused
+    now.advance(20)
+    panel.refresh()  # nothing changed: the line stays as of the last change
+    assert panel.timing_label.value == "· elapsed 30 s · 4.0/min"
+    box.set_status(ids[2], READY)
+    box.set_status(ids[3], "FAILED")
+    now.advance(10)
+    panel.refresh()
+    now.advance(600)
+    panel.refresh()
+    assert panel.timing_label.value == "· elapsed 1 min 00 s · 4.0/min"
+
+
+@pytest.mark.parametrize(
+    ("ids", "message"),
+    [
+        ([], "ids_or_frame must be one or more asset ids, got an empty list"),
+        (pd.DataFrame({"id": pd.Series([], dtype="string")}), "got an empty DataFrame"),
+        (pd.Series([], dtype="string"), "got an empty Series"),
+        ("3f2b8c1e-6a4d-4c1f-9e2a-1b2c3d4e5f60", "wrap a single id in a list"),
+        (None, "ids must be a list of asset ids"),
+        (pd.DataFrame({"name": ["x"]}), "no 'id' column"),
+    ],
+)
+def test_watch_refuses_empty_or_malformed_ids(fast, ids, message) -> None:
+    with pytest.raises(an.InvalidArgument, match=re.escape(message)):
+        an.watch(ids, client=fast)
+
+
+@pytest.mark.parametrize(
+    ("options", "name"),
+    [
+        ({"client": "http://api"}, "client"),
+        ({"interval": 0}, "interval"),
+        ({"interval": "2"}, "interval"),
+        ({"page_size": True}, "page_size"),
+        ({"layout": "grid"}, "layout"),
+        ({"export_path": 3}, "export_path"),
+    ],
+)
+def test_bad_panel_options_name_the_argument(box, fast, options, name) -> None:
+    options = {"client": fast, **options}
+    with pytest.raises(an.InvalidArgument, match=f"^{name} must be"):
+        StatusPanel(_add(box, ["x.mp4"]), **options)
+
+
+def test_no_thread_is_left_when_the_constructor_refuses(fast) -> None:
+    before = set(threading.enumerate())
+    with pytest.raises(an.InvalidArgument):
+        StatusPanel([], client=fast)
+    assert set(threading.enumerate()) - before == set()
