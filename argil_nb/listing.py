@@ -32,9 +32,9 @@ read before it and the first key read after it. The boundary is proven (``listin
 A boundary left unproven (a total that dropped; the seam between two lanes, see below) is
 asked again with a window of another size straddling where it is now (guessed from the
 answers nearest it and the latest ones): what it shows between the two keys had slipped.
-Pages are read in lanes, each in order, as many at once as keep up with ``LANE_RATE``
-requests a second given the round trips seen (a removal before the cursors costs a window
-per lane: each lane loses the asset after its own boundary). Lists:
+Pages are read in lanes, each in order, as many at once as keep up with the client's read
+pace (``LANE_RATE`` without one) given the round trips seen: a removal before the cursors
+costs a window per lane (each lane loses the asset after its own boundary). Lists:
 
 * **One list** when the API honours a repeated ``status`` (its first page shows each status
   asked, or the one it lacks is empty): the union of the statuses asked and PROCESSING,

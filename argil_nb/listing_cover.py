@@ -45,9 +45,9 @@ PAGES_PER_LANE = 20
 after the first costs a request (its seam with the lane before is checked once both are
 read), and a removal before the cursors costs one per lane (each loses its next asset)."""
 LANE_RATE = 20.0
-"""As many lanes as it takes to send this many requests per second, given the round trips
-seen so far (within ``max_workers``): the rate a listing is tuned for (Argil's documented
-read limit is 10 per second); a rate limiter would make more lanes wait, not go faster."""
+"""Lanes: as many as it takes to send the client's read pace (its rate limiter's), or this
+many requests per second when it has none, given the round trips seen so far (at most
+``max_workers``): more lanes would wait for the limiter, not go faster."""
 VERIFY_ROUNDS = 16
 """Rounds of straddling windows before giving up on proving a list complete (a warning)."""
 FALLBACK_PASSES = 4
@@ -296,7 +296,9 @@ def complete(
     not sorted newest first falls back to :meth:`ListRun.passes`."""
     seconds = sorted(s for run in runs for s in run.seconds)
     round_trip = seconds[len(seconds) // 2] if seconds else 0.0
-    lanes = max(1, min(workers, math.ceil(round_trip * LANE_RATE)))
+    limiter = runs[0].client.rate_limiter if runs else None
+    rate = (limiter.pace("reads") if limiter is not None else None) or LANE_RATE
+    lanes = max(1, min(workers, math.ceil(round_trip * rate)))
     rests = [max(_pages(first.total) - 1, 1) for first in firsts]
     share = [max(1, lanes * rest // sum(rests)) for rest in rests]
     _run_all(pool, [t for r, f, n in zip(runs, firsts, share, strict=True) for t in r.lanes(f, n)])

@@ -1,13 +1,10 @@
 """Complete listings over HTTP, against the sandbox, while the account changes on every request.
 
-:class:`ChurnSession` is the client's ``requests.Session``: before each request it uploads,
-finishes and deletes assets through the sandbox (uploads and deletions by the API, on a
-session of their own; finishes by ``Sandbox.set_status``), and it records every answer, so
-that the tests can tell which assets existed for the whole call and how each was last seen.
-
-TODO(sandbox-limits): once the live account is merged (``Sandbox(churn_per_request=n)``,
-``Sandbox.deleted_ids()``), ``test_list_assets_under_churn_on_every_request`` should use it
-instead of ChurnSession's changes (keep the recording), and check against ``deleted_ids()``.
+The sandbox's live account changes it: ``churn_per_request`` (before each API request an
+upload arrives, a PROCESSING asset finishes, an asset is deleted), ``arrival_rate`` and
+``delete_rate``, and ``Sandbox.deleted_ids()`` says what went. :class:`ChurnSession`, the
+client's ``requests.Session``, records what each answer showed (for the latest status seen),
+and can change the account itself in ways the live account does not (deletions only).
 """
 
 from __future__ import annotations
@@ -88,6 +85,10 @@ def account(clock):
         yield box
 
 
+def gone(session: ChurnSession, sandbox: Sandbox) -> set[str]:
+    return session.deleted | set(sandbox.deleted_ids())
+
+
 def minimum_pages(sandbox: Sandbox) -> int:
     counts = {s: 0 for s in STATUSES}
     for asset in sandbox.assets():
@@ -100,7 +101,7 @@ def check(session: ChurnSession, start: set[str], frame: Any) -> None:
     (a finished one when it was seen finished: statuses only move that way)."""
     assert frame["id"].is_unique
     rows = dict(zip(frame["id"], frame["status"], strict=True))
-    throughout = start - session.deleted
+    throughout = start - gone(session, session.sandbox)
     missing = throughout - set(rows)
     assert not missing, f"{len(missing)} lost"
     for asset_id in throughout:
@@ -109,23 +110,66 @@ def check(session: ChurnSession, start: set[str], frame: Any) -> None:
         assert rows[asset_id] == (next(iter(finished)) if finished else "PROCESSING")
 
 
-@pytest.mark.parametrize("mix", [(1, 1, 1), (0, 1, 2)], ids=["balanced", "shrinking"])
 @pytest.mark.parametrize("one_list", [True, False], ids=["one list", "each status"])
-def test_list_assets_under_churn_on_every_request(account, one_list, mix, monkeypatch):
-    """Before every request, uploads, finishes and deletions (anywhere). One list: the
-    sandbox honours a repeated ``status``; each status: as for an API that does not. Lanes
-    of 4 pages, 6 at once: seams read in any order."""
+def test_list_assets_under_churn_on_every_request(account, one_list, monkeypatch):
+    """The live account's churn: before every request an upload, a finish and a deletion,
+    anywhere. One list: the sandbox honours a repeated ``status``; each status: as for an
+    API that does not. Lanes of 4 pages, 6 at once: seams read in any order."""
     monkeypatch.setattr(listing_cover, "PAGES_PER_LANE", 4)
     monkeypatch.setattr(listing_cover, "LANE_RATE", 1e12)  # 6 lanes, however fast loopback is
     if not one_list:
         monkeypatch.setattr(listing, "UNION_FROM_PAGES", 10**6)
     start, minimum = {a["id"] for a in account.assets()}, minimum_pages(account)
-    session = ChurnSession(account, churn=1, seed=5, mix=mix)
+    account.configure(churn_per_request=1)
+    session = ChurnSession(account, churn=0, seed=5)
+    with account.client(session=session, max_workers=6) as client:
+        frame = batch.list_assets(client, progress=False)
+    account.configure(churn_per_request=0)
+    check(session, start, frame)
+    extra = session.requests - minimum
+    assert extra <= 3 * session.requests + 2 * 6 + 3 + (0 if one_list else minimum // 7)
+    assert extra <= session.requests // 2 + 20
+
+
+@pytest.mark.parametrize("one_list", [True, False], ids=["one list", "each status"])
+def test_list_assets_while_the_account_shrinks(account, one_list, monkeypatch):
+    """Two deletions anywhere and a finish before every request, no upload to fill in: every
+    lane keeps losing the asset after its boundary."""
+    monkeypatch.setattr(listing_cover, "PAGES_PER_LANE", 4)
+    monkeypatch.setattr(listing_cover, "LANE_RATE", 1e12)
+    if not one_list:
+        monkeypatch.setattr(listing, "UNION_FROM_PAGES", 10**6)
+    start, minimum = {a["id"] for a in account.assets()}, minimum_pages(account)
+    session = ChurnSession(account, churn=1, seed=5, mix=(0, 1, 2))
     with account.client(session=session, max_workers=6) as client:
         frame = batch.list_assets(client, progress=False)
     check(session, start, frame)
-    extra = session.requests - minimum
-    assert extra <= session.changes + 2 * 6 + 3 + (0 if one_list else minimum // 7)
+    assert session.requests - minimum <= session.changes + 2 * 6 + 3
+
+
+def test_list_assets_at_the_rate_limit_of_a_live_account():
+    """A live account (uploads arriving, processing, a few deletions on the sandbox's clock)
+    read at 20 requests a second by the client's rate limiter: every asset there all along,
+    for a few requests more than the pages."""
+    with Sandbox(
+        seed=23,
+        initial_assets=4000,
+        rate_limit=20,
+        burst=20,
+        arrival_rate=5.0,
+        delete_rate=3.0,
+        processing_seconds=(1.0, 5.0),
+        api_key=CANARY_KEY,
+    ) as box:
+        start, minimum = {a["id"] for a in box.assets()}, minimum_pages(box)
+        session = ChurnSession(box, churn=0, seed=9)
+        with box.client(session=session, reads_per_minute=1200, read_burst=5) as client:
+            frame = batch.list_assets(client, progress=False)
+        check(session, start, frame)
+        deleted = len(set(box.deleted_ids()) & start)
+        assert deleted, "the live account deleted none of the assets listed"
+        assert session.requests <= minimum + 3 + 2 * deleted
+        assert box.stats.responses.get(429, 0) == 0  # paced by the client, not refused
 
 
 def test_list_assets_with_few_changes_costs_about_its_pages(account):
