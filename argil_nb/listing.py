@@ -51,12 +51,12 @@ costs a window per lane (each lane loses the asset after its own boundary). List
   PROCESSING (one request, from ``ZONE_PROBE_FROM`` pages). Without X-Total-Count every
   boundary is proven by overlap.
 
-Assumed, as the API documents it: an answer is one snapshot (items and headers); createdAt is
-the creation time (an upload sorts first); a status moves only PROCESSING -> READY | FAILED.
-The order is not documented: every answer is checked (sorted by createdAt descending, then
-id; each asset with a createdAt), and a list that fails falls back to whole passes until
-two agree, at most ``FALLBACK_PASSES`` (complete when the list holds still for two passes).
-Each choice is logged at DEBUG on ``logging.getLogger("argil_nb")``.
+Assumed: an answer is one snapshot (its items and headers); createdAt is the creation time
+(an upload sorts first); a status moves only PROCESSING -> READY | FAILED (the documented
+lifecycle). The order is not documented: every answer is checked (sorted by createdAt
+descending, then id; each asset with a createdAt), and a list that fails falls back to whole
+passes until two agree, at most ``FALLBACK_PASSES`` (complete when the list holds still for
+two passes). Each choice is logged at DEBUG on ``logging.getLogger("argil_nb")``.
 """
 
 from __future__ import annotations
