@@ -16,19 +16,12 @@ from typing import Any
 import pandas as pd
 
 from ._checks import check_choice
-from ._fetch import fetch_each, run_calls
+from ._fetch import fetch_each
 from ._progress import Progress
 from .errors import BatchError, InvalidArgument
 from .frames import ERROR_COLUMN, STRING, assets_frame, empty_frame, ids_of
-from .listing import (
-    LISTING_ORDER,
-    LISTING_PASSES,
-    PAGE_COST,
-    PER_ID_BELOW,
-    list_status,
-    probe,
-)
-from .models import ASSET_TYPES, PROCESSING, STATUSES, Asset, AssetSource
+from .listing import LISTING_ORDER, PAGE_COST, PER_ID_BELOW, Listing
+from .models import ASSET_TYPES, STATUSES, Asset, AssetSource
 from .waiting import TRANSIENT
 
 __all__ = ["get_assets", "list_assets"]
@@ -95,8 +88,9 @@ def get_assets(
     Notes
     -----
     Plans (``argil_nb.listing``): per-id GETs, or listing every status when the account is
-    small relative to the ids asked, then per-id GETs for ids the listing did not show.
-    Both plans give the same frame. A listing page that fails twice (after its retries each
+    small relative to the ids asked, then per-id GETs for ids the listing did not show (so
+    an asset that slipped between pages while the account changed costs one GET). Both
+    plans give the same frame. A listing page that fails twice (after its retries each
     time) makes the ids not yet seen go the per-id way.
 
     During an outage the call returns within about four request lifetimes ``T`` (from
@@ -118,20 +112,18 @@ def get_assets(
             bar = Progress(
                 progress, len(LISTING_ORDER), "argil listing", limiter=client.rate_limiter
             )
+            listing = Listing(client, LISTING_ORDER, (), pool, bar, exact=False)
             try:
-                firsts = probe(client, pool, bar)
-                listing_cost = sum(max(p.total_pages - 1, 0) for p in firsts.values())
-                seen = {a.id: a for p in firsts.values() for a in p.assets}
-                still = sum(1 for i in wanted if i not in seen)
-                if plan == "list" or listing_cost * PAGE_COST < still:
-                    for status in LISTING_ORDER:
-                        for asset in list_status(client, status, (), pool, bar, firsts[status]):
-                            seen[asset.id] = asset
-                    log.debug("get_assets: listing plan, %d pages", listing_cost + 3)
+                listing.probe()
+                still = sum(1 for i in wanted if i not in listing.seen())
+                if plan == "list" or listing.pages_left * PAGE_COST < still:
+                    log.debug("get_assets: listing plan, %d pages left", listing.pages_left)
+                    listing.run()
             except TRANSIENT as exc:
                 log.debug("get_assets: listing failed (%s), per-id GETs", type(exc).__name__)
             finally:
                 bar.close()
+            seen = listing.seen()
         found = {i: seen[i] for i in wanted if i in seen}
         missing = [i for i in wanted if i not in found]
         bar = Progress(progress, len(missing), "argil fetching", limiter=client.rate_limiter)
@@ -175,33 +167,17 @@ def list_assets(
     Returns
     -------
     pandas.DataFrame
-        One row per asset, no duplicates even when assets change status while listing.
+        One row per asset, newest first. Every asset that exists for the whole call is in
+        it exactly once, with the latest status seen, even while assets are uploaded, finish
+        and are deleted (``argil_nb.listing`` says how, and what it costs).
     """
     types = _choices(type, ASSET_TYPES, "type")
     statuses = _choices(status, STATUSES, "status") or list(LISTING_ORDER)
     ordered = [s for s in LISTING_ORDER if s in statuses]
-    seen: dict[str, Asset] = {}
     bar = Progress(progress, len(ordered), "argil listing", limiter=client.rate_limiter)
     try:
         with ThreadPoolExecutor(client.max_workers, thread_name_prefix="argil-list") as pool:
-            # PROCESSING alone first; then READY and FAILED together (see argil_nb.listing).
-            head, tail = ordered[:1], ordered[1:]
-            if PROCESSING not in head:
-                head, tail = [], ordered
-            for group in (head, tail):
-                calls = [
-                    lambda s=s: list_status(client, s, types, pool, bar, passes=LISTING_PASSES)
-                    for s in group
-                ]
-                results: dict[int, list[Asset]] = {}
-                with ThreadPoolExecutor(max(len(group), 1)) as outer:
-                    for index, assets, exc in run_calls(outer, calls):
-                        if exc is not None:
-                            raise exc
-                        results[index] = assets
-                for index in sorted(results):
-                    for asset in results[index]:
-                        seen[asset.id] = asset
+            seen = Listing(client, ordered, types, pool, bar).run()
     finally:
         bar.close()
     if not seen:
