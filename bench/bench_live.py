@@ -118,6 +118,7 @@ def upload_box(case: LiveCase) -> Iterator[Box]:
         initial_assets=case.account,
         clock=clock,
         processing_seconds=PROCESSING,
+        upload_id_salt=0,  # the same upload ids in every box, so the runs compare
     ) as sb:
         with sb.client() as client:
             ids = [
@@ -170,6 +171,7 @@ class Observed:
         self._box = box
         self._watched = set(box.ids)
         self.max_workers = client.max_workers
+        self.rate_limiter = client.rate_limiter
         self.seen: dict[str, float] = {}
         self._lock = threading.Lock()
 
