@@ -17,7 +17,7 @@ STAMP := $(ENV)/.argil-nb-dev
 FLOORS := .venv-floors
 NBVAL := --nbval --nbval-sanitize-with notebooks/sanitize.cfg
 
-.PHONY: setup demo test lint lab bench notebooks reliability floors test-floors clean
+.PHONY: setup demo test lint lab bench notebooks reliability architecture floors test-floors clean
 
 setup: $(STAMP)
 
@@ -54,6 +54,10 @@ bench: setup
 # docs/reliability.md, from the cases in tests/test_bad_input.py (its soak rows are kept).
 reliability: setup
 	$(BIN)/python -m tests.test_bad_input --write
+
+# docs/architecture.md's imports table, from the code (tests/test_architecture.py checks it).
+architecture: setup
+	$(BIN)/python -m tests.test_architecture --write
 
 # .ci/floors.txt, from the floors declared in pyproject.toml.
 floors: setup

@@ -97,3 +97,98 @@ def test_the_import_graph_has_no_cycle() -> None:
         if node not in state:
             visit(node)
     assert len(graph) > 20  # the walk saw the package
+
+
+# -- docs/architecture.md: who imports whom, drawn from the code --------------------------
+
+DOC = PACKAGE.parent / "docs" / "architecture.md"
+BEGIN, END = "<!-- imports: begin -->", "<!-- imports: end -->"
+
+
+def _room(module: str) -> str:
+    """A module as the doc names it: the sandbox and waiting packages as one room each."""
+    short = module.removeprefix("argil_nb.").removeprefix("argil_nb")
+    for package in ("sandbox", "waiting"):
+        if short == package or short.startswith(package + "."):
+            return package + "/"
+    return (short or "__init__") + ".py"
+
+
+def _import_lines(inside: type | tuple[type, ...], test: str = "") -> set[tuple[str, int]]:
+    """(module, line) of the imports made inside nodes of a type (functions, or the
+    ``if TYPE_CHECKING:`` blocks when ``test`` names it)."""
+    found = set()
+    for path in sorted(PACKAGE.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for block in ast.walk(tree):
+            if not isinstance(block, inside):
+                continue
+            if test and not (isinstance(block, ast.If) and ast.unparse(block.test) == test):
+                continue
+            for node in ast.walk(block):
+                if isinstance(node, (ast.Import, ast.ImportFrom)):
+                    found.add((_module_name(path), node.lineno))
+    return found
+
+
+def import_table() -> str:
+    """The markdown table of who imports whom, for docs/architecture.md."""
+    lazy_at = _import_lines((ast.FunctionDef, ast.AsyncFunctionDef))
+    typing_at = _import_lines(ast.If, "TYPE_CHECKING")
+    kinds: dict[str, dict[str, set[str]]] = {"now": {}, "called": {}, "types": {}}
+    for importer, target, _, line in _imports():
+        source, dest = _room(importer), _room(target)
+        if source == dest or dest == "__init__.py":
+            continue
+        kind = (
+            "called"
+            if (importer, line) in lazy_at
+            else "types"
+            if (importer, line) in typing_at
+            else "now"
+        )
+        kinds[kind].setdefault(source, set()).add(dest)
+    rooms = sorted({_room(_module_name(p)) for p in PACKAGE.rglob("*.py")})
+    rows = ["| module | imports | when called | for types only |", "|---|---|---|---|"]
+    for room in rooms:
+        now = kinds["now"].get(room, set())
+        called = kinds["called"].get(room, set()) - now
+        types = kinds["types"].get(room, set()) - now - called
+        cells = [", ".join(sorted(names)) or "-" for names in (now, called, types)]
+        rows.append(f"| `{room}` | " + " | ".join(cells) + " |")
+    return "\n".join(rows)
+
+
+def render_doc(text: str) -> str:
+    """``text`` (docs/architecture.md) with its imports table drawn anew."""
+    head, _, rest = text.partition(BEGIN)
+    _, _, tail = rest.partition(END)
+    return f"{head}{BEGIN}\n{import_table()}\n{END}{tail}"
+
+
+def test_the_architecture_doc_draws_the_imports_as_they_are() -> None:
+    text = DOC.read_text(encoding="utf-8")
+    assert BEGIN in text and END in text
+    assert render_doc(text) == text, (
+        "docs/architecture.md's imports table is out of date: run "
+        "`python -m tests.test_architecture --write` (or `make architecture`)"
+    )
+
+
+def test_the_architecture_doc_names_every_module() -> None:
+    text = DOC.read_text(encoding="utf-8").partition(BEGIN)[0]
+    rooms = {_room(_module_name(p)) for p in PACKAGE.rglob("*.py")}
+    unnamed = sorted(r for r in rooms if r.removesuffix(".py") not in text)
+    assert not unnamed, f"docs/architecture.md does not describe {unnamed}"
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Redraw docs/architecture.md's imports table.")
+    parser.add_argument("--write", action="store_true", help="write it (default: print it)")
+    if parser.parse_args().write:
+        DOC.write_text(render_doc(DOC.read_text(encoding="utf-8")), encoding="utf-8")
+        print(f"wrote {DOC}")
+    else:
+        print(import_table())
