@@ -16,7 +16,8 @@ answer is shown to :meth:`RateLimiter.observe`:
   ``Retry-After`` has passed (1 s when it names none); the bucket is then empty.
 * **Rate-limit headers** (``waiting.headers``: IETF ``RateLimit``/``RateLimit-Policy`` and
   the ``X-RateLimit-*`` family) set the pace when they allow less than the budget: the
-  server's quota per window caps the rate and the burst, its ``remaining`` caps the tokens.
+  server's quota per window caps the rate (kept :data:`MARGIN` under it, as a budget is) and
+  the burst, its ``remaining`` caps the tokens.
 * **Slowing down.** A 429 also lowers the pace to :data:`DECREASE` of what it was (once per
   pause); after :data:`RECOVERY_SECONDS` without one it climbs back by :data:`INCREASE` of
   the budget per period, up to the budget.
@@ -57,9 +58,9 @@ log = logging.getLogger("argil_nb")
 ARGIL_READS_PER_MINUTE = 600.0
 ARGIL_WRITES_PER_MINUTE = 60.0
 MARGIN = 0.97
-"""Our own budget is paced at this fraction of what it says..."""
+"""A budget, ours or the server's, is paced at this fraction of what it says..."""
 BURST_MARGIN = 0.9
-"""... and its burst at this fraction (at least 1)."""
+"""... and our own burst at this fraction (at least 1; the server's ``remaining`` is exact)."""
 DECREASE = 0.7
 """A 429 lowers the pace to this fraction of what it was."""
 INCREASE = 0.1
@@ -180,7 +181,8 @@ class _Lane:
             self.longest_reset = max(self.longest_reset, reset)
         span = window or (self.longest_reset if quota else None)
         if quota and span:
-            self.server_rate, self.server_burst = quota / span, quota
+            # Under the stated rate too: exactly at it, jitter would meet the limit.
+            self.server_rate, self.server_burst = quota / span * MARGIN, quota
         if remaining is not None:
             if remaining < 1 and self.rate() is None and reset:
                 self.paused_until = max(self.paused_until, now + min(reset, RETRY_AFTER_MAX))
