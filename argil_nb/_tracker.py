@@ -33,7 +33,7 @@ from ._view import FINAL_STATUSES, NOT_FOUND, AssetView, PanelView, Query, Timin
 from .errors import ArgilError, AssetNotFound, InvalidArgument
 from .frames import COLUMNS, STRING, assets_frame, ids_of, schema_frame
 from .listing import PendingFetcher
-from .models import TERMINAL_STATUSES, AssetSource, normalize_id
+from .models import TERMINAL_STATUSES, AssetSource, normalize_id, pages_for
 from .waiting import PANEL_GROWTH, PANEL_MAX_BACKOFF, Backoff
 
 __all__ = ["HISTORY_COLUMNS", "Tracker", "Transition"]
@@ -157,7 +157,7 @@ class Tracker:
         now = self._clock()
         with self._lock:
             chosen = select(self.ids, self._rows, query)
-            pages = max(1, -(-len(chosen) // query.page_size))
+            pages = pages_for(len(chosen), query.page_size)
             page = min(max(query.page, 0), pages - 1)
             start = page * query.page_size
             counts = Counter(self._rows[i]["status"] for i in self.ids)

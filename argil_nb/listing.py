@@ -80,7 +80,7 @@ from .listing_cover import (
     page_again,
 )
 from .listing_proof import Answer, Zone
-from .models import FAILED, MAX_PAGE_SIZE, PROCESSING, READY, Asset, AssetSource
+from .models import FAILED, MAX_PAGE_SIZE, PROCESSING, READY, Asset, AssetSource, pages_for
 from .waiting import TRANSIENT
 
 __all__ = [
@@ -97,7 +97,6 @@ __all__ = [
     "PendingFetcher",
     "list_once",
     "page_again",
-    "pages_for",
 ]
 
 log = logging.getLogger("argil_nb")
@@ -117,11 +116,6 @@ ZONE_PROBE_FROM = 8
 """Listing READY or FAILED without PROCESSING: from this many pages, read PROCESSING's first
 page to learn where assets may finish (else windows overlap everywhere, ~14 % more)."""
 _OUTCOMES = (READY, FAILED)
-
-
-def pages_for(count: int) -> int:
-    """Pages of ``MAX_PAGE_SIZE`` that hold ``count`` assets (at least 1)."""
-    return max(1, -(-count // MAX_PAGE_SIZE))
 
 
 class Listing:

@@ -23,7 +23,7 @@ from typing import Any
 from ._fetch import run_calls
 from ._progress import Progress
 from .listing_proof import Answer, Gap, Zone, asset_key, chain_window, gaps, straddle
-from .models import MAX_PAGE_SIZE, TERMINAL_STATUSES, Asset, AssetSource, Page
+from .models import MAX_PAGE_SIZE, TERMINAL_STATUSES, Asset, AssetSource, Page, pages_for
 from .waiting import TRANSIENT
 
 __all__ = [
@@ -279,7 +279,7 @@ class ListRun:
 
 
 def _pages(total: int) -> int:
-    return max(1, -(-total // MAX_PAGE_SIZE)) if total >= 0 else 2
+    return pages_for(total) if total >= 0 else 2
 
 
 def _run_all(pool: ThreadPoolExecutor, calls: Sequence[Callable[[], Any]]) -> None:

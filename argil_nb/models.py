@@ -37,6 +37,7 @@ __all__ = [
     "canonical_id",
     "normalize_id",
     "normalize_ids",
+    "pages_for",
     "parse_timestamp",
 ]
 
@@ -53,6 +54,12 @@ ASSET_TYPES: tuple[str, ...] = (AUDIO, IMAGE, VIDEO)
 
 MAX_PAGE_SIZE = 100
 """The API's largest ``pageSize`` for ``GET /assets``."""
+
+
+def pages_for(count: int, page_size: int = MAX_PAGE_SIZE) -> int:
+    """Pages of ``page_size`` that hold ``count`` items (at least 1)."""
+    return max(1, -(-count // page_size))
+
 
 _KNOWN_FIELDS = ("id", "name", "type", "status", "fileUrl", "thumbnailUrl", "createdAt")
 
