@@ -1,8 +1,11 @@
-"""Shared fixtures: a real sandbox on loopback, a fake clock, a canary key."""
+"""Shared fixtures: a real sandbox on loopback, a fake clock, a canary key, HTTP sessions."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
+import requests
 
 from argil_nb import _default
 from argil_nb.sandbox import Sandbox
@@ -46,3 +49,31 @@ def client(sandbox):
 def _no_default_client_leaks(monkeypatch):
     """connect() adopts its first client as the default: keep that within each test."""
     monkeypatch.setattr(_default, "_default", None)
+
+
+def session_for(sb: Sandbox) -> requests.Session:
+    """A plain ``requests`` session that sends ``sb``'s key: the API as any client sees it."""
+    session = requests.Session()
+    session.headers["x-api-key"] = sb.api_key
+    return session
+
+
+@pytest.fixture
+def api(sb: Sandbox) -> Iterator[requests.Session]:
+    """A session for the module's ``sb`` sandbox fixture."""
+    with session_for(sb) as session:
+        yield session
+
+
+@pytest.fixture
+def box() -> Iterator[Sandbox]:
+    """An empty sandbox whose assets only change when a test says so."""
+    with Sandbox(seed=3, initial_assets=0, processing_seconds=(1e6, 2e6), failure_rate=0) as sb:
+        yield sb
+
+
+@pytest.fixture
+def fast(box: Sandbox):
+    """A client for ``box`` that neither retries nor waits long."""
+    with box.client(max_retries=0, timeout=(0.5, 2), backoff_factor=0) as c:
+        yield c

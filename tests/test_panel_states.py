@@ -29,19 +29,6 @@ def _iso(seconds: float) -> str:
 
 
 @pytest.fixture
-def box() -> Iterator[Sandbox]:
-    """An empty sandbox whose assets only change when a test says so."""
-    with Sandbox(seed=3, initial_assets=0, processing_seconds=(1e6, 2e6), failure_rate=0) as sb:
-        yield sb
-
-
-@pytest.fixture
-def fast(box: Sandbox) -> Iterator[an.Client]:
-    with box.client(max_retries=0, timeout=(0.5, 2), backoff_factor=0) as c:
-        yield c
-
-
-@pytest.fixture
 def now() -> FakeClock:
     return FakeClock(T0)
 

@@ -31,18 +31,6 @@ LONG = "a-very-long-name-without-any-space-" * 4 + "end.mp4"  # 144 characters
 
 
 @pytest.fixture
-def box() -> Iterator[Sandbox]:
-    with Sandbox(seed=3, initial_assets=0, processing_seconds=(1e6, 2e6), failure_rate=0) as sb:
-        yield sb
-
-
-@pytest.fixture
-def fast(box: Sandbox) -> Iterator[an.Client]:
-    with box.client(max_retries=0, timeout=(0.5, 2), backoff_factor=0) as c:
-        yield c
-
-
-@pytest.fixture
 def panels() -> Iterator[list[StatusPanel]]:
     made: list[StatusPanel] = []
     yield made

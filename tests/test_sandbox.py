@@ -14,30 +14,13 @@ import requests
 
 from argil_nb.sandbox import Sandbox
 
+from .conftest import FakeClock, session_for
+
 UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
 TS_RE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 ALL_STATUSES: dict[str, Any] = {"status": ["PROCESSING", "READY", "FAILED"]}
 UNKNOWN_ID = "00000000-0000-4000-8000-000000000000"
 UPLOAD = {"name": "clip.mp4", "type": "VIDEO", "url": "https://example.com/clip.mp4"}
-
-
-class FakeClock:
-    """A clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
-def session_for(sb: Sandbox) -> requests.Session:
-    session = requests.Session()
-    session.headers["x-api-key"] = sb.api_key
-    return session
 
 
 @pytest.fixture(scope="module")
@@ -51,12 +34,6 @@ def shared() -> Iterator[Sandbox]:
 def sb() -> Iterator[Sandbox]:
     with Sandbox(seed=11, clock=FakeClock()) as sandbox:
         yield sandbox
-
-
-@pytest.fixture
-def api(sb: Sandbox) -> Iterator[requests.Session]:
-    with session_for(sb) as session:
-        yield session
 
 
 @pytest.fixture

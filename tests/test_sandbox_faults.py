@@ -12,26 +12,16 @@ import requests
 
 from argil_nb.sandbox import Sandbox, SandboxConfig
 
+from .conftest import session_for
+
 UNKNOWN_ID = "00000000-0000-4000-8000-000000000000"
 UPLOAD = {"name": "clip.mp4", "type": "VIDEO", "url": "https://example.com/clip.mp4"}
-
-
-def session_for(sb: Sandbox) -> requests.Session:
-    session = requests.Session()
-    session.headers["x-api-key"] = sb.api_key
-    return session
 
 
 @pytest.fixture
 def sb() -> Iterator[Sandbox]:
     with Sandbox(seed=11, clock=lambda: 0.0) as sandbox:
         yield sandbox
-
-
-@pytest.fixture
-def api(sb: Sandbox) -> Iterator[requests.Session]:
-    with session_for(sb) as session:
-        yield session
 
 
 def assert_error(response: requests.Response, status: int) -> None:

@@ -13,6 +13,8 @@ import requests
 
 from argil_nb.sandbox import Sandbox
 
+from .conftest import FakeClock
+
 UNKNOWN_ID = "00000000-0000-4000-8000-000000000000"
 UPLOAD = {"name": "clip.mp4", "type": "VIDEO", "url": "https://example.com/clip.mp4"}
 HEADER_NAMES = {
@@ -25,35 +27,15 @@ POLICY_RE = re.compile(r'"(read|write)";q=(\d+);w=(\d+)')
 LIMIT_RE = re.compile(r'"(read|write)";r=(\d+);t=(\d+)')
 
 
-class FakeClock:
-    """Seconds the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = 500.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
 @pytest.fixture
 def rate_clock() -> FakeClock:
-    return FakeClock()
+    return FakeClock(500.0)
 
 
 @pytest.fixture
 def sb(rate_clock: FakeClock) -> Iterator[Sandbox]:
     with Sandbox(seed=11, clock=lambda: 0.0, rate_clock=rate_clock) as sandbox:
         yield sandbox
-
-
-@pytest.fixture
-def api(sb: Sandbox) -> Iterator[requests.Session]:
-    with requests.Session() as session:
-        session.headers["x-api-key"] = sb.api_key
-        yield session
 
 
 def rate_headers(response: requests.Response) -> dict[str, str]:

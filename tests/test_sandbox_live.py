@@ -13,21 +13,10 @@ import requests
 
 from argil_nb.sandbox import Sandbox
 
+from .conftest import FakeClock, session_for
+
 ALL_STATUSES: dict[str, Any] = {"status": ["PROCESSING", "READY", "FAILED"], "pageSize": 100}
 UPLOAD = {"name": "clip.mp4", "type": "VIDEO", "url": "https://example.com/clip.mp4"}
-
-
-class FakeClock:
-    """Seconds the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 def fixed_now() -> datetime:
@@ -37,12 +26,6 @@ def fixed_now() -> datetime:
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
-
-
-def session_for(sb: Sandbox) -> requests.Session:
-    session = requests.Session()
-    session.headers["x-api-key"] = sb.api_key
-    return session
 
 
 def listing(api: requests.Session, sb: Sandbox) -> list[dict[str, Any]]:

@@ -20,13 +20,6 @@ def sb() -> Iterator[Sandbox]:
         yield sandbox
 
 
-@pytest.fixture
-def api(sb: Sandbox) -> Iterator[requests.Session]:
-    with requests.Session() as session:
-        session.headers["x-api-key"] = sb.api_key
-        yield session
-
-
 def assert_json_error(response: requests.Response, status: int, *words: str) -> None:
     assert response.status_code == status
     assert response.headers["Content-Type"] == "application/json"
