@@ -181,6 +181,7 @@ class Transport:
                 allow_redirects=False,
             )
         except requests.exceptions.RequestException as exc:
+            self.limiter.release(method)
             # ``from None``: requests' exceptions hold the prepared request, key included.
             raise APIConnectionError(
                 f"could not reach the API for {method} {shown_path}: {_describe(exc)}. "

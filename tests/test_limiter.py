@@ -395,3 +395,23 @@ def test_a_retry_waits_its_back_off_and_the_pause_in_one_sleep(sandbox) -> None:
     sandbox.respond_next(429, {"code": 429, "message": "slow"}, headers={"Retry-After": "2"})
     client.get_asset(sandbox.assets()[0]["id"])
     assert len(naps) == 1 and 2 <= naps[0] <= 2.25  # Retry-After plus jitter, slept once
+
+
+def test_requests_on_their_way_count_against_the_servers_remaining() -> None:
+    clock = FakeClock()
+    lim = limiter(clock)  # no budget: the server's headers alone pace
+    assert slots(lim, clock, 8, "POST") == [0] * 8  # a first wave, before any answer
+    # The first answer: 9 of 10 left when it was counted; 7 more are on their way.
+    lim.observe("POST", 201, {"RateLimit-Policy": '"w";q=10;w=1', "RateLimit": '"w";r=9;t=1'})
+    period = 1 / (10 * MARGIN)
+    assert slots(lim, clock, 4, "POST") == [0, 0, round(period, 6), round(2 * period, 6)]
+
+
+def test_a_request_that_got_no_answer_is_no_longer_on_its_way() -> None:
+    clock = FakeClock()
+    lim = limiter(clock)
+    lim.reserve("GET")
+    lim.reserve("GET")
+    lim.release("GET")  # refused connection: no answer will come
+    lim.observe("GET", 200, {"RateLimit-Policy": "10;w=1", "RateLimit-Remaining": "3"})
+    assert slots(lim, clock, 4) == [0, 0, 0, round(1 / (10 * MARGIN), 6)]

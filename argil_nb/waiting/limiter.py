@@ -17,7 +17,8 @@ answer is shown to :meth:`RateLimiter.observe`:
 * **Rate-limit headers** (``waiting.headers``: IETF ``RateLimit``/``RateLimit-Policy`` and
   the ``X-RateLimit-*`` family) set the pace when they allow less than the budget: the
   server's quota per window caps the rate (kept :data:`MARGIN` under it, as a budget is) and
-  the burst, its ``remaining`` caps the tokens.
+  the burst, its ``remaining`` caps the tokens, less the requests still on their way (sent,
+  or given a slot, and not answered yet: the server has not counted them).
 * **Slowing down.** A 429 also lowers the pace to :data:`DECREASE` of what it was (once per
   pause); after :data:`RECOVERY_SECONDS` without one it climbs back by :data:`INCREASE` of
   the budget per period, up to the budget.
@@ -125,6 +126,7 @@ class _Lane:
         self.paused_until = -math.inf
         self.last_decrease = -math.inf
         self.last_change = -math.inf
+        self.in_flight = 0  # slots given and not yet answered (or given up on)
 
     def rate(self) -> float | None:
         """Requests per second now; None: unpaced."""
@@ -186,7 +188,8 @@ class _Lane:
         if remaining is not None:
             if remaining < 1 and self.rate() is None and reset:
                 self.paused_until = max(self.paused_until, now + min(reset, RETRY_AFTER_MAX))
-            self.hold_at_most(now, remaining)
+            # The server counted this request, not those still on their way.
+            self.hold_at_most(now, remaining - self.in_flight)
 
 
 class RateLimiter:
@@ -248,6 +251,7 @@ class RateLimiter:
             lane = self._lanes[kind_of(method)]
             now = self._clock()
             start = lane.reserve(now + at_least)
+            lane.in_flight += 1
             paused = start <= lane.paused_until
         wait = start - now
         if wait >= HOLD_NOTICE and wait > at_least:
@@ -272,6 +276,7 @@ class RateLimiter:
         limits = parse_rate_limit(headers, wall)
         with self._lock:
             lane = self._lanes[kind_of(method)]
+            lane.in_flight = max(0, lane.in_flight - 1)
             now = self._clock()
             if limits is not None:
                 lane.learn(now, limits.quota, limits.window, limits.remaining, limits.reset)
@@ -280,6 +285,12 @@ class RateLimiter:
                 lane.pause(now, DEFAULT_PAUSE if after is None else after)
             else:
                 lane.recover(now)
+
+    def release(self, method: str) -> None:
+        """A request given a slot got no answer (a failure to connect, a timeout)."""
+        with self._lock:
+            lane = self._lanes[kind_of(method)]
+            lane.in_flight = max(0, lane.in_flight - 1)
 
     def pace(self, kind: str) -> float | None:
         """Requests per second now for ``"reads"`` or ``"writes"``; None when unpaced."""

@@ -77,12 +77,17 @@ class ArgilRetry(Retry):
         return min(seconds + random.uniform(0, BACKOFF_JITTER), self.retry_after_max)
 
     def increment(self, *args: Any, **kwargs: Any) -> ArgilRetry:
+        # Raises once the retries are spent: the transport then shows the answer (or the
+        # failure) to the limiter itself, so each attempt is shown exactly once.
+        retry = super().increment(*args, **kwargs)
         response = kwargs.get("response")
         method = kwargs.get("method") or (args[0] if args else None)
-        if self.limiter is not None and response is not None and method:
-            # A refused or failed attempt still tells the limiter about the server's budget.
-            self.limiter.observe(method, response.status, response.headers)
-        return super().increment(*args, **kwargs)
+        if self.limiter is not None and method:
+            if response is not None:  # a refused or failed answer still tells of the budget
+                self.limiter.observe(method, response.status, response.headers)
+            else:
+                self.limiter.release(method)
+        return retry
 
     def sleep(self, response: BaseHTTPResponse | None = None) -> None:
         seconds = None
