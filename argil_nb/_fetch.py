@@ -15,7 +15,7 @@ from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from typing import Any
 
 from ._progress import Progress
-from .errors import APIConnectionError, APIError, ArgilError
+from .errors import ArgilError, retold
 from .models import Asset, AssetSource
 from .waiting import BREAKER, TRANSIENT, Breaker
 
@@ -37,14 +37,6 @@ def run_calls(
             yield index, None, exc
 
 
-def _not_fetched(asset_id: str, cause: Exception, why: str) -> Exception:
-    """An error of the same kind as ``cause`` for an id that was not (or no longer) asked."""
-    message = f"{asset_id} was not fetched: {why}; the last error: {cause}"
-    if isinstance(cause, APIError):
-        return type(cause)(cause.status_code, cause.method, cause.path, message)
-    return APIConnectionError(message)
-
-
 def _fetch_round(
     client: AssetSource, ids: Sequence[str], pool: ThreadPoolExecutor, bar: Progress
 ) -> tuple[dict[str, Asset], dict[str, Exception], Exception | None]:
@@ -60,7 +52,8 @@ def _fetch_round(
         else:
             assert breaker.tripped is not None
             why = f"{BREAKER} requests in a row failed after their retries"
-            failed[ids[index]] = _not_fetched(ids[index], breaker.tripped, why)
+            message = f"{ids[index]} was not fetched: {why}; the last error: {breaker.tripped}"
+            failed[ids[index]] = retold(breaker.tripped, message)
         bar.update()
     return found, failed, breaker.tripped
 

@@ -44,6 +44,7 @@ __all__ = [
     "ServerError",
     "WaitTimeout",
     "error_from_response",
+    "retold",
 ]
 
 _MAX_MESSAGE = 300
@@ -202,6 +203,18 @@ class JournalError(ArgilError):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (self.__class__, (str(self), self.path))
+
+
+def retold(exc: Exception, message: str) -> Exception:
+    """An error of the same kind as ``exc`` that says ``message`` instead, its status, method,
+    path and details kept: for an item that failed because of ``exc`` (an outage that stopped
+    a batch, say) without being asked itself."""
+    if isinstance(exc, APIError):
+        kind, args = exc.__reduce__()[:2]
+        return kind(*args[:3], message, *args[4:])
+    if isinstance(exc, APIConnectionError):
+        return APIConnectionError(message)
+    return ArgilError(message)
 
 
 def _id_from_path(path: str) -> str | None:

@@ -51,6 +51,7 @@ from .errors import (
     JournalError,
     RateLimitError,
     ServerError,
+    retold,
 )
 from .frames import ERROR_COLUMN, STRING, assets_frame, empty_frame
 from .journal import Journal, check_journal_path, open_journal
@@ -90,17 +91,6 @@ def _record(row: pd.Series) -> dict[str, Any]:
     keys = {"id": "id", "name": "name", "type": "type", "status": "status"}
     keys.update(created_at="createdAt", file_url="fileUrl", thumbnail_url="thumbnailUrl")
     return {api: None if is_missing(row[col]) else row[col] for col, api in keys.items()}
-
-
-def _like(exc: Exception, message: str) -> Exception:
-    """An error of the same kind as ``exc`` saying ``message``."""
-    if isinstance(exc, AssetNotFound):
-        return AssetNotFound(exc.status_code, exc.method, exc.path, message, exc.asset_id)
-    if isinstance(exc, APIError):
-        return type(exc)(exc.status_code, exc.method, exc.path, message)
-    if isinstance(exc, APIConnectionError):
-        return APIConnectionError(message)
-    return ArgilError(message)
 
 
 class _Batch:
@@ -172,7 +162,7 @@ class _Batch:
                         f"row {index} was uploaded (asset {asset_id}, in the journal) but "
                         f"could not be fetched: {error}. Call again to fetch it"
                     )
-                self.errors[index] = _like(error, why)
+                self.errors[index] = retold(error, why)
         self.bar.update(sum(len(v) for v in uploaded.values()))
 
     # -- rounds ------------------------------------------------------------------------------
@@ -197,7 +187,7 @@ class _Batch:
             found = find_lost(self.client, list(lost.values()))
         except ArgilError as exc:
             for index, item in lost.items():
-                self.errors[index] = _like(
+                self.errors[index] = retold(
                     exc,
                     f"row {index} ({item.name!r}) may have been uploaded, and could not be "
                     f"looked for: {exc}. It is not sent again; "
@@ -296,7 +286,7 @@ class _Batch:
             self.errors[index] = cause
             return
         why = f"{BREAKER} uploads in a row failed after their retries"
-        self.errors[index] = _like(
+        self.errors[index] = retold(
             cause or ArgilError("stopped"),
             f"row {index} was not sent: {why}; the last error: {cause}",
         )
