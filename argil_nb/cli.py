@@ -31,17 +31,30 @@ def _write(frame: pd.DataFrame, path: str | None) -> None:
         print(f"wrote {len(frame)} rows to {written}")
 
 
-def _ids_file(path: str) -> list[str]:
+def _table_file(path: str, label: str, column: str, more: str = "") -> pd.DataFrame | list[str]:
+    """A .csv with a ``column`` column (as a frame of text), or values one per line (a list;
+    blank lines and ``#`` comments skipped)."""
     file = Path(path)
     if not file.is_file():
-        raise InvalidArgument(f"ids file {path!r} does not exist")
+        raise InvalidArgument(f"{label} file {path!r} does not exist")
     if file.suffix.lower() == ".csv":
         frame = pd.read_csv(file, dtype=str, keep_default_na=False)
-        if "id" not in frame.columns:
-            raise InvalidArgument(f"{path!r} has no 'id' column")
-        return [v for v in frame["id"] if v.strip()]
+        if column not in frame.columns:
+            raise InvalidArgument(
+                f"{path!r} has no {column!r} column (columns: {list(frame.columns)[:8]}); the "
+                f"{label} file needs one{more}"
+            )
+        return frame
     lines = file.read_text(encoding="utf-8").splitlines()
     return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
+def _ids_file(path: str) -> list[str]:
+    """Asset ids from a .csv with an ``id`` column, or one per line."""
+    found = _table_file(path, "ids", "id")
+    if isinstance(found, pd.DataFrame):
+        return [v for v in found["id"] if v.strip()]
+    return found
 
 
 def cmd_sandbox(args: argparse.Namespace) -> int:
@@ -104,19 +117,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def _items_file(path: str) -> pd.DataFrame | list[str]:
     """A .csv with a ``url`` column (and optional ``name``, ``type``), or URLs one per line."""
-    file = Path(path)
-    if not file.is_file():
-        raise InvalidArgument(f"items file {path!r} does not exist")
-    if file.suffix.lower() == ".csv":
-        frame = pd.read_csv(file, dtype=str, keep_default_na=False)
-        if "url" not in frame.columns:
-            raise InvalidArgument(
-                f"{path!r} has no 'url' column (columns: {list(frame.columns)[:8]}); the "
-                "items file needs one, and may have 'name' and 'type' columns"
-            )
-        return frame
-    lines = file.read_text(encoding="utf-8").splitlines()
-    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+    return _table_file(path, "items", "url", ", and may have 'name' and 'type' columns")
 
 
 def _with_latest(frame: pd.DataFrame, latest: pd.DataFrame) -> pd.DataFrame:
