@@ -10,8 +10,9 @@ lifetimes (``waiting.request_seconds``) rather than one per id.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed, wait
 from typing import Any
 
 from ._progress import Progress
@@ -19,7 +20,7 @@ from .errors import ArgilError, retold
 from .models import Asset, AssetSource
 from .waiting import BREAKER, TRANSIENT, Breaker
 
-__all__ = ["fetch_each", "run_calls"]
+__all__ = ["fetch_each", "run_all", "run_calls"]
 
 log = logging.getLogger("argil_nb")
 
@@ -27,14 +28,55 @@ log = logging.getLogger("argil_nb")
 def run_calls(
     pool: ThreadPoolExecutor, calls: Sequence[Callable[[], Any]]
 ) -> Iterator[tuple[int, Any, Exception | None]]:
-    """Run calls on the pool; yield (index, result, ArgilError or None) as they finish."""
+    """Run calls on the pool; yield (index, result, ArgilError or None) as they finish.
+
+    A caller that stops early (Ctrl-C) leaves nothing behind: the calls not started are
+    cancelled and the running ones finished before it goes on.
+    """
     futures: dict[Future[Any], int] = {pool.submit(call): i for i, call in enumerate(calls)}
-    for future in as_completed(futures):
-        index = futures[future]
+    try:
+        for future in as_completed(futures):
+            index = futures[future]
+            try:
+                yield index, future.result(), None
+            except ArgilError as exc:
+                yield index, None, exc
+    finally:
+        for future in futures:
+            future.cancel()
+        wait(futures)
+
+
+def run_all(pool: ThreadPoolExecutor, calls: Sequence[Callable[[], Any]]) -> list[Any]:
+    """Run calls on the pool; their results, in order, or the error of the first that failed.
+
+    A failure stops the calls not started yet: they are never sent, and the running ones
+    finish before this returns. The worker that failed stops them itself, so which calls
+    were sent depends on the pool only, not on how fast the caller wakes (a listing that
+    failed once went on sending pages that changed what the caller read next).
+    """
+    failed = threading.Event()
+
+    def guarded(call: Callable[[], Any]) -> Any:
+        if failed.is_set():
+            return None
         try:
-            yield index, future.result(), None
-        except ArgilError as exc:
-            yield index, None, exc
+            return call()
+        except BaseException:
+            failed.set()
+            raise
+
+    futures = [pool.submit(guarded, call) for call in calls]
+    try:
+        wait(futures)
+    except BaseException:  # Ctrl-C: send nothing more
+        failed.set()
+        raise
+    for future in futures:
+        exc = future.exception()
+        if exc is not None:
+            raise exc
+    return [future.result() for future in futures]
 
 
 def _fetch_round(

@@ -66,7 +66,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 
-from ._fetch import fetch_each, run_calls
+from ._fetch import fetch_each, run_all
 from ._progress import Progress
 from .errors import APIError, AuthenticationError
 from .listing_cover import (
@@ -178,10 +178,7 @@ class Listing:
         rest = [s for s in self.statuses if s != PROCESSING]
         for group in (first, rest) if self.exact else (self.statuses,):
             calls = [lambda s=s: self.runs[s].fetch(MAX_PAGE_SIZE, 1) for s in group]
-            for index, answer, exc in run_calls(self.pool, calls):
-                if exc is not None:
-                    raise exc
-                self.firsts[group[index]] = answer
+            self.firsts.update(zip(group, run_all(self.pool, calls), strict=True))
 
     def run(self) -> dict[str, Asset]:
         """List every status asked completely; id -> its latest sighting (of those statuses)."""
@@ -200,9 +197,7 @@ class Listing:
             runs = [self.runs[s] for s in group if s in self.runs]
             calls = [partial(run.one_pass, self.pool, self.firsts[run.name]) for run in runs]
             with ThreadPoolExecutor(max(len(calls), 1)) as outer:
-                for _index, _answers, exc in run_calls(outer, calls):
-                    if exc is not None:
-                        raise exc
+                run_all(outer, calls)
 
     def _as_one_list(self) -> bool:
         pages = self.pages_left + len(self.firsts)
@@ -337,9 +332,7 @@ class PendingFetcher:
                 lambda s=s: self.client.list_page(page=1, page_size=MAX_PAGE_SIZE, statuses=[s])
                 for s in _OUTCOMES
             ]
-            for _index, page, exc in run_calls(pool, calls):
-                if exc is not None:
-                    raise exc
+            for page in run_all(pool, calls):
                 newest = {a.id: a for a in page.assets}
                 found.update((i, newest[i]) for i in to_get if i in newest)
             to_get = [i for i in to_get if i not in found]

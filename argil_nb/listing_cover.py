@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any
 
-from ._fetch import run_calls
+from ._fetch import run_all
 from ._progress import Progress
 from .listing_proof import Answer, Gap, Zone, asset_key, chain_window, gaps, straddle
 from .models import MAX_PAGE_SIZE, TERMINAL_STATUSES, Asset, AssetSource, Page, pages_for
@@ -266,9 +266,7 @@ class ListRun:
             numbers = range(done + 1, pages + 1)
             self.bar.grow(len(numbers))
             calls = [partial(self.fetch, MAX_PAGE_SIZE, n) for n in numbers]
-            for _index, answer, exc in run_calls(pool, calls):
-                if exc is not None:
-                    raise exc
+            for answer in run_all(pool, calls):
                 answers.append(answer)
                 if answer.total >= 0:  # grew while we paged: those pages too
                     pages = max(pages, _pages(answer.total))
@@ -280,12 +278,6 @@ class ListRun:
 
 def _pages(total: int) -> int:
     return pages_for(total) if total >= 0 else 2
-
-
-def _run_all(pool: ThreadPoolExecutor, calls: Sequence[Callable[[], Any]]) -> None:
-    for _index, _result, exc in run_calls(pool, calls):
-        if exc is not None:
-            raise exc
 
 
 def complete(
@@ -301,7 +293,7 @@ def complete(
     lanes = max(1, min(workers, math.ceil(round_trip * rate)))
     rests = [max(_pages(first.total) - 1, 1) for first in firsts]
     share = [max(1, lanes * rest // sum(rests)) for rest in rests]
-    _run_all(pool, [t for r, f, n in zip(runs, firsts, share, strict=True) for t in r.lanes(f, n)])
+    run_all(pool, [t for r, f, n in zip(runs, firsts, share, strict=True) for t in r.lanes(f, n)])
     for _round in range(VERIFY_ROUNDS):
         calls: list[Callable[[], Any]] = []
         for run in runs:
@@ -314,7 +306,7 @@ def complete(
         if not calls:
             break
         runs[0].bar.grow(len(calls))
-        _run_all(pool, calls)
+        run_all(pool, calls)
     else:
         left = [run.name for run in runs if run.ordered and run.gaps()]
         if left:

@@ -218,3 +218,25 @@ def test_progress_off_writes_nothing_and_on_writes_to_stderr(sandbox, client, ca
     client.get_assets(ids_of(sandbox), progress=True, errors="coerce")
     out, err = capsys.readouterr()
     assert out == "" and "argil" in err
+
+
+def test_run_all_sends_nothing_after_a_failure_and_leaves_nothing_running():
+    """The calls queued behind a failed one never run; the error is the caller's."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from argil_nb._fetch import run_all
+
+    ran: list[int] = []
+
+    def call(n: int) -> int:
+        ran.append(n)
+        if n == 1:
+            raise an.ServerError(502, "GET", "/assets", "bad gateway")
+        return n
+
+    with ThreadPoolExecutor(1) as pool:
+        assert run_all(pool, [lambda n=n: call(n) for n in (0, 2)]) == [0, 2]
+        ran.clear()
+        with pytest.raises(an.ServerError, match="502"):
+            run_all(pool, [lambda n=n: call(n) for n in range(5)])
+        assert ran == [0, 1]  # 2, 3 and 4 were queued behind 1 on the one worker
