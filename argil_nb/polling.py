@@ -24,7 +24,14 @@ from .errors import AssetNotFound, BatchError, WaitTimeout
 from .frames import assets_frame, empty_frame, ids_of
 from .listing import PendingFetcher
 from .models import Asset, AssetSource
-from .waiting import TRANSIENT, WAIT_GROWTH, WAIT_INTERVAL, WAIT_MAX_INTERVAL, Backoff
+from .waiting import (
+    TRANSIENT,
+    WAIT_GROWTH,
+    WAIT_INTERVAL,
+    WAIT_MAX_INTERVAL,
+    Backoff,
+    Interrupts,
+)
 
 __all__ = ["wait"]
 
@@ -104,7 +111,10 @@ def wait(
     check_number("timeout", timeout, at_least=0, unit="seconds", infinite=True)
     deadline = clock() + timeout
     backoff = Backoff(interval, WAIT_GROWTH, max_interval, name="wait()")
-    with ThreadPoolExecutor(client.max_workers, thread_name_prefix="argil-wait") as pool:
+    with (
+        ThreadPoolExecutor(client.max_workers, thread_name_prefix="argil-wait") as pool,
+        Interrupts() as interrupts,
+    ):
         poller = _Poller(client, wanted, pool)
         show = progress if progress is not None else len(wanted) > 1
         bar = Progress(
@@ -128,6 +138,7 @@ def wait(
                         poller.frame(),
                     )
                 pause = backoff.reset() if changed else backoff.grow("nothing changed")
+                interrupts.check()
                 sleep(min(pause, remaining))
         finally:
             bar.close()

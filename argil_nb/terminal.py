@@ -12,7 +12,7 @@ import pandas as pd
 from .client import Client
 from .errors import BatchError
 from .models import TERMINAL_STATUSES
-from .waiting import TRANSIENT
+from .waiting import TRANSIENT, Interrupts
 
 __all__ = ["summary_line", "table_text", "watch_in_terminal"]
 
@@ -58,30 +58,32 @@ def watch_in_terminal(
     frame = client.get_assets(ids, progress=False)
     last_lines = 0
     last_summary = ""
-    try:
-        while True:
-            summary = summary_line(frame)
-            if live:
-                text = table_text(frame) + "\n" + summary
-                stream.write(f"\x1b[{last_lines}F\x1b[J" if last_lines else "")
-                stream.write(text + "\n")
-                last_lines = text.count("\n") + 1
-            elif summary != last_summary:
-                stream.write(summary + "\n")
-            last_summary = summary
-            stream.flush()
-            if frame["status"].isin(list(TERMINAL_STATUSES)).all():
-                break
-            sleep(interval)
-            try:
-                frame = client.get_assets(frame["id"], progress=False)
-            except BatchError as exc:  # transport errors come per id, inside a BatchError
-                if not all(isinstance(e, TRANSIENT) for e in exc.errors.values()):
-                    raise
-                stream.write(f"(refresh failed, retrying: {exc})\n")
-                last_lines = 0
-    except KeyboardInterrupt:
-        stream.write("stopped\n")
+    with Interrupts() as interrupts:
+        try:
+            while True:
+                summary = summary_line(frame)
+                if live:
+                    text = table_text(frame) + "\n" + summary
+                    stream.write(f"\x1b[{last_lines}F\x1b[J" if last_lines else "")
+                    stream.write(text + "\n")
+                    last_lines = text.count("\n") + 1
+                elif summary != last_summary:
+                    stream.write(summary + "\n")
+                last_summary = summary
+                stream.flush()
+                if frame["status"].isin(list(TERMINAL_STATUSES)).all():
+                    break
+                interrupts.check()
+                sleep(interval)
+                try:
+                    frame = client.get_assets(frame["id"], progress=False)
+                except BatchError as exc:  # transport errors come per id, inside a BatchError
+                    if not all(isinstance(e, TRANSIENT) for e in exc.errors.values()):
+                        raise
+                    stream.write(f"(refresh failed, retrying: {exc})\n")
+                    last_lines = 0
+        except KeyboardInterrupt:
+            stream.write("stopped\n")
     if not live:
         stream.write(table_text(frame) + "\n")
     return frame

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import signal
 from collections.abc import Iterator
 
 import pytest
@@ -49,6 +51,20 @@ def client(sandbox):
 def _no_default_client_leaks(monkeypatch):
     """connect() adopts its first client as the default: keep that within each test."""
     monkeypatch.setattr(_default, "_default", None)
+
+
+@pytest.fixture
+def default_sigint() -> Iterator[None]:
+    """SIGINT with Python's own handler, as in a terminal or a kernel running a cell."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
+def swallowed_ctrl_c() -> None:
+    """A Ctrl-C whose KeyboardInterrupt is lost, as in numpy code called from C."""
+    with contextlib.suppress(KeyboardInterrupt):
+        signal.raise_signal(signal.SIGINT)
 
 
 def session_for(sb: Sandbox) -> requests.Session:

@@ -1,12 +1,16 @@
 """wait(): polls until terminal, few requests, backoff, timeouts; sandbox clock injected."""
 
 import itertools
+import signal
+import threading
 import uuid
 
 import pytest
 
 import argil_nb as an
 from argil_nb import polling, waiting
+
+from .conftest import swallowed_ctrl_c
 
 
 def upload(client, n):
@@ -118,3 +122,30 @@ def test_empty_ids_return_at_once(sandbox, client):
     sandbox.reset_stats()
     assert len(client.wait([])) == 0
     assert sandbox.stats.requests == 0
+
+
+def test_a_ctrl_c_whose_exception_was_lost_still_stops(sandbox, client, clock, default_sigint):
+    sandbox.configure(processing_seconds=(1000.0, 1000.0))
+    ids = upload(client, 2)
+    slept = []
+
+    def sleep(seconds):
+        slept.append(seconds)
+        assert len(slept) < 3, "a lost Ctrl-C did not stop wait()"
+        clock.advance(seconds)
+        swallowed_ctrl_c()
+
+    with pytest.raises(KeyboardInterrupt):
+        polling.wait(client, ids, clock=clock, sleep=sleep, progress=False)
+    assert len(slept) == 1
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # put back
+
+
+def test_wait_in_a_thread_keeps_the_usual_ctrl_c(sandbox, client, clock, default_sigint):
+    """Signal handlers belong to the main thread: wait() elsewhere leaves them alone."""
+    ids = upload(client, 2)
+    done = []
+    thread = threading.Thread(target=lambda: done.append(run_wait(client, ids, clock)[0]))
+    thread.start()
+    thread.join(60)
+    assert len(done) == 1 and done[0]["status"].isin(["READY", "FAILED"]).all()

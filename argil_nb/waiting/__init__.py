@@ -11,6 +11,8 @@ asks it and never re-implements it:
 * ``settle``: :class:`Settle`, how long to leave the server before looking for an upload
   whose answer was lost (a 5xx, a dropped connection, a batch that died), so that one the
   server is still creating is not uploaded again.
+* ``interrupt``: :class:`Interrupts`, which makes Ctrl-C stop a polling loop even when a
+  library called from C swallowed its ``KeyboardInterrupt``.
 * ``backoff``: :class:`Backoff`, the growing pause between the rounds of a poller (``wait()``
   while nothing changes, the panel while its polls fail), with each poller's numbers
   (``WAIT_*``, ``PANEL_*``); :class:`Breaker`, which stops a
@@ -33,6 +35,7 @@ from .backoff import (
     Backoff,
     Breaker,
 )
+from .interrupt import Interrupts
 from .limiter import (
     ARGIL_READS_PER_MINUTE,
     ARGIL_WRITES_PER_MINUTE,
@@ -71,6 +74,7 @@ __all__ = [
     "Backoff",
     "Breaker",
     "Hold",
+    "Interrupts",
     "RateLimiter",
     "Settle",
     "argil_budget",
