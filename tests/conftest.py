@@ -10,6 +10,7 @@ import pytest
 import requests
 
 from argil_nb import _default
+from argil_nb.panel import StatusPanel
 from argil_nb.sandbox import Sandbox
 
 CANARY_KEY = "sk-canary-7f3a9e1c5b2d4f60a8e9c7b5d3f1a2e4"
@@ -51,6 +52,15 @@ def client(sandbox):
 def _no_default_client_leaks(monkeypatch):
     """connect() adopts its first client as the default: keep that within each test."""
     monkeypatch.setattr(_default, "_default", None)
+
+
+@pytest.fixture
+def panels() -> Iterator[list[StatusPanel]]:
+    """The panels a test makes, closed after it (their poller threads stopped)."""
+    made: list[StatusPanel] = []
+    yield made
+    for panel in made:
+        panel.close()
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,14 +30,6 @@ def _iso(seconds: float) -> str:
 @pytest.fixture
 def now() -> FakeClock:
     return FakeClock(T0)
-
-
-@pytest.fixture
-def panels() -> Iterator[list[StatusPanel]]:
-    made: list[StatusPanel] = []
-    yield made
-    for panel in made:
-        panel.close()
 
 
 def _add(sb: Sandbox, names: list[str], created: float = T0 - 1) -> list[str]:

@@ -8,7 +8,6 @@ import os
 import re
 import stat
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -28,14 +27,6 @@ from .conftest import FakeClock
 
 T0 = 1_800_000_000.0
 LONG = "a-very-long-name-without-any-space-" * 4 + "end.mp4"  # 144 characters
-
-
-@pytest.fixture
-def panels() -> Iterator[list[StatusPanel]]:
-    made: list[StatusPanel] = []
-    yield made
-    for panel in made:
-        panel.close()
 
 
 def _add(sb: Sandbox, rows: list[tuple[str, str, int]]) -> list[str]:
