@@ -52,14 +52,29 @@ def _is_module(name: str) -> bool:
     return path.with_suffix(".py").is_file() or (path / "__init__.py").is_file()
 
 
-def test_no_private_name_is_imported_across_modules() -> None:
-    private = [
-        f"{importer}:{line} takes {name} from {target}"
-        for importer, target, names, line in _imports()
-        for name in names
-        if name.startswith("_") and not name.startswith("__")
-    ]
-    assert not private, "\n".join(private)
+def _owner(module: str) -> str:
+    """The folder (package) that owns a module's private names: the package it is in."""
+    path = PACKAGE.parent.joinpath(*module.split("."))
+    return module if (path / "__init__.py").is_file() else module.rpartition(".")[0]
+
+
+def test_private_names_stay_in_the_folder_that_owns_them() -> None:
+    # A folder's modules may share ``_helpers`` (names and ``_modules``); nothing outside it
+    # may reach in. The root folder's own ``_checks`` and ``_compat`` serve every folder.
+    outside = []
+    for importer, target, names, line in _imports():
+        private = [n for n in names if n.startswith("_") and not n.startswith("__")]
+        parts = target.split(".")
+        for depth, part in enumerate(parts):
+            if part.startswith("_") and not part.startswith("__"):
+                private.append(target)
+                owner = ".".join(parts[:depth])
+                break
+        else:
+            owner = _owner(target)
+        if private and not (importer == owner or importer.startswith(owner + ".")):
+            outside.append(f"{importer}:{line} takes {private} from {target} (owned by {owner})")
+    assert not outside, "\n".join(outside)
 
 
 def test_no_module_inside_imports_the_package_root() -> None:
@@ -106,11 +121,11 @@ BEGIN, END = "<!-- imports: begin -->", "<!-- imports: end -->"
 
 
 def _room(module: str) -> str:
-    """A module as the doc names it: the sandbox and waiting packages as one room each."""
+    """A module as the doc names it: each folder (a package) as one room."""
     short = module.removeprefix("argil_nb.").removeprefix("argil_nb")
-    for package in ("sandbox", "waiting"):
-        if short == package or short.startswith(package + "."):
-            return package + "/"
+    folder, dot, _ = short.partition(".")
+    if dot or (PACKAGE / folder / "__init__.py").is_file():
+        return folder + "/"
     return (short or "__init__") + ".py"
 
 

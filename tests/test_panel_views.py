@@ -17,10 +17,10 @@ import pytest
 
 import argil_nb as an
 from argil_nb import READY
-from argil_nb._cards import CARD_HEIGHT, card_html, row_html
-from argil_nb._header import STALE_HTML
-from argil_nb._view import NOT_FOUND, AssetView, Timing
 from argil_nb.panel import StatusPanel
+from argil_nb.panel._cards import CARD_HEIGHT, card_html, row_html
+from argil_nb.panel._header import STALE_HTML
+from argil_nb.panel._view import NOT_FOUND, AssetView, Timing
 from argil_nb.sandbox import Sandbox
 
 from .conftest import FakeClock

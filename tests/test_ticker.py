@@ -7,8 +7,8 @@ import threading
 
 import pytest
 
-from argil_nb import _ticker
-from argil_nb._ticker import Ticker
+from argil_nb.panel import _ticker
+from argil_nb.panel._ticker import Ticker
 
 WAIT = 5.0  # generous upper bound for an event; never reached when things work
 

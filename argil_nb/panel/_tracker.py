@@ -28,13 +28,13 @@ from typing import Any
 
 import pandas as pd
 
-from ._checks import is_missing
+from .._checks import is_missing
+from ..errors import ArgilError, AssetNotFound, InvalidArgument
+from ..frames import COLUMNS, STRING, assets_frame, ids_of, schema_frame
+from ..listing import PendingFetcher
+from ..models import TERMINAL_STATUSES, AssetSource, normalize_id, pages_for
+from ..waiting import PANEL_GROWTH, PANEL_MAX_BACKOFF, Backoff
 from ._view import FINAL_STATUSES, NOT_FOUND, AssetView, PanelView, Query, Timing, select
-from .errors import ArgilError, AssetNotFound, InvalidArgument
-from .frames import COLUMNS, STRING, assets_frame, ids_of, schema_frame
-from .listing import PendingFetcher
-from .models import TERMINAL_STATUSES, AssetSource, normalize_id, pages_for
-from .waiting import PANEL_GROWTH, PANEL_MAX_BACKOFF, Backoff
 
 __all__ = ["HISTORY_COLUMNS", "Tracker", "Transition"]
 

@@ -29,18 +29,18 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
-from ._checks import check_choice, check_int, check_number, invalid
+from .._checks import check_choice, check_int, check_number, invalid
+from .._inline import inline_sources, trust_origin
+from ..models import READY, AssetSource
 from ._display import LiveDisplay
 from ._export import download_html, export_frame
 from ._header import export_hint, snapshot_html, state_text
-from ._inline import inline_sources, trust_origin
 from ._slots import close_widgets, set_trait
 from ._thumbs import InlineThumbnails
 from ._ticker import JOIN_TIMEOUT, Ticker
 from ._tracker import Tracker, Transition
 from ._view import STATUS_FILTERS, PanelView, Query
 from ._widgets import LAYOUTS, Actions, PanelWidgets
-from .models import READY, AssetSource
 
 __all__ = ["STATUS_FILTERS", "StatusPanel"]
 

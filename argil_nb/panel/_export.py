@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from ._html import FONT, clip, esc
-from .csvio import to_csv
-from .errors import InvalidArgument
+from .._html import FONT, clip, esc
+from ..csvio import to_csv
+from ..errors import InvalidArgument
 
 __all__ = ["MAX_DOWNLOAD_BYTES", "download_html", "export_frame"]
 

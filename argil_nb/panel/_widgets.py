@@ -14,12 +14,12 @@ from datetime import UTC, datetime
 
 import ipywidgets as widgets
 
+from ..models import READY
 from ._cards import CARD_MIN_WIDTH, ROW_THUMB, THUMB_SIZE, card_html, row_html
 from ._header import STALE_HTML, bar_html, counts_html, progress_text, state_text, timing_line
 from ._slots import Slot, set_trait
 from ._thumbs import InlineThumbnails
 from ._view import NOT_FOUND, SORTS, STATUS_FILTERS, AssetView, PanelView, Query
-from .models import READY
 
 __all__ = ["LAYOUTS", "Actions", "PanelWidgets"]
 

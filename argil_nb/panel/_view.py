@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from .models import FAILED, PROCESSING, READY
+from ..models import FAILED, PROCESSING, READY
 
 __all__ = [
     "FINAL_STATUSES",

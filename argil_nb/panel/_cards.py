@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from ._html import FONT, MUTED, TEXT, WARNING, badge, border, clip, esc, paint, thumbnail
+from .._html import FONT, MUTED, TEXT, WARNING, badge, border, clip, esc, paint, thumbnail
+from ..models import FAILED, PROCESSING
 from ._view import NOT_FOUND, AssetView, Timing
-from .models import FAILED, PROCESSING
 
 __all__ = [
     "CARD_HEIGHT",
