@@ -12,10 +12,10 @@ from urllib.parse import urlsplit
 import requests
 
 from ._checks import check_int, check_number, invalid, is_number
-from ._rows import upload_fields
 from ._transport import Transport, check_base_url
 from .errors import AssetNotFound, InvalidArgument, InvalidResponse
 from .models import MAX_PAGE_SIZE, Asset, Page, canonical_id, normalize_id
+from .uploads.rows import upload_fields
 from .waiting import RateLimiter, argil_budget
 
 if TYPE_CHECKING:

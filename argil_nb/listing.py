@@ -108,7 +108,7 @@ PAGE_COST = 2
 LISTING_ORDER = (PROCESSING, READY, FAILED)
 LISTING_PASSES = 5
 """How often a partial listing (newest first, back to a time: the uploads' search for lost
-answers, ``_reconcile.find_lost``) lists a status again while its totals disagree. The
+answers, ``uploads.reconcile.find_lost``) lists a status again while its totals disagree. The
 complete listing here needs no passes."""
 UNION_FROM_PAGES = 20
 """Try listing the statuses as one list (one request to find out) from this many pages."""

@@ -28,7 +28,7 @@ import pandas as pd
 import requests
 
 import argil_nb as an
-from argil_nb import journal as journal_module
+from argil_nb.uploads import journal as journal_module
 
 WRITE_RATE = 100.0  # the sandbox's, per second
 WRITE_BURST = 10

@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 
 import argil_nb as an
-from argil_nb import journal as journal_module
-from argil_nb.journal import open_journal, read_journal, summary
 from argil_nb.sandbox import Sandbox
+from argil_nb.uploads import journal as journal_module
+from argil_nb.uploads.journal import open_journal, read_journal, summary
 
 URLS = [f"https://media.example.com/j/clip-{i:02d}.mp4" for i in range(8)]
 NAMES = [f"clip-{i:02d}.mp4" for i in range(8)]
@@ -139,7 +139,7 @@ def test_a_journal_in_use_by_another_batch_is_refused(sandbox, client, journal):
 
 
 def test_the_journal_replays_each_rows_last_record(client, journal):
-    from argil_nb._rows import upload_rows
+    from argil_nb.uploads.rows import upload_rows
 
     rows = upload_rows(URLS[:3])
     with open_journal(journal, client.base_url) as book:

@@ -20,9 +20,9 @@ import requests
 
 import argil_nb as an
 from argil_nb import uploads
-from argil_nb._reconcile import Lost, ServerClock, find_lost
-from argil_nb.journal import read_journal, summary
 from argil_nb.models import MAX_PAGE_SIZE, Asset, Page
+from argil_nb.uploads.journal import read_journal, summary
+from argil_nb.uploads.reconcile import Lost, ServerClock, find_lost
 from argil_nb.waiting import BREAKER, RateLimiter, Settle
 
 from .conftest import FakeClock

@@ -32,7 +32,7 @@ import pandas as pd
 import pytest
 
 import argil_nb as an
-from argil_nb.journal import read_journal
+from argil_nb.uploads.journal import read_journal
 
 ROOT = Path(__file__).resolve().parents[1]
 KINDS = ("answer", "flight", "intent", "torn", "timer")
@@ -193,7 +193,8 @@ rows here.)
 def uploads_section(existing: str | None) -> str:
     """What "exactly once" covers and what it cannot, from the code's constants; the kill
     test's figures are kept from ``existing``."""
-    from argil_nb import _reconcile, uploads, waiting
+    from argil_nb import uploads, waiting
+    from argil_nb.uploads import reconcile
 
     kill = DEFAULT_KILL
     if existing and KILL_BEGIN in existing and KILL_END in existing:
@@ -202,7 +203,7 @@ def uploads_section(existing: str | None) -> str:
     return f"""\
 ## Uploads: exactly once
 
-`create_assets(items, journal=...)` (argil_nb/uploads.py, journal.py, _reconcile.py,
+`create_assets(items, journal=...)` (argil_nb/uploads/: create.py, journal.py, reconcile.py;
 waiting/settle.py) uploads each row of a batch once, whatever happens to the process.
 
 **How.** Every row is checked before any request, and two rows may not share a name (a name
@@ -217,7 +218,7 @@ timeout, a 2xx that is not an asset, or, on a resumed batch, an intent without a
 A lost upload is looked for once the server has had one more read timeout to finish it
 (for a resumed batch, from the call's start, unless the intent is older than
 {waiting.QUIET_AFTER:g} s): PROCESSING, READY and FAILED are listed newest first back to the
-intent's time less {_reconcile.SERVER_MARGIN:g} s ({_reconcile.LOCAL_MARGIN:g} s when the
+intent's time less {reconcile.SERVER_MARGIN:g} s ({reconcile.LOCAL_MARGIN:g} s when the
 server sent no `Date` and our clock was used); an asset with the row's name and type
 created since is adopted, else the row is sent again (at most {uploads.MAX_POSTS} POSTs per
 row in one call). A row that cannot be looked for (the listing fails) is reported and never

@@ -11,7 +11,7 @@ import pytest
 
 import argil_nb as an
 from argil_nb.frames import COLUMNS, empty_frame
-from argil_nb.journal import read_journal, summary
+from argil_nb.uploads.journal import read_journal, summary
 from argil_nb.waiting import RateLimiter
 
 from .conftest import CANARY_KEY

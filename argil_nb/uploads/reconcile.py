@@ -27,9 +27,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from .errors import ArgilError
-from .listing import LISTING_ORDER, LISTING_PASSES, page_again
-from .models import MAX_PAGE_SIZE, PROCESSING, Asset, AssetSource
+from ..errors import ArgilError
+from ..listing import LISTING_ORDER, LISTING_PASSES, page_again
+from ..models import MAX_PAGE_SIZE, PROCESSING, Asset, AssetSource
 
 __all__ = ["LOCAL_MARGIN", "SERVER_MARGIN", "Lost", "ServerClock", "find_lost"]
 

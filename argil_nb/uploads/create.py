@@ -3,11 +3,11 @@
 The client never imports this module at import time (``Client.create_assets`` delegates
 here lazily). One call:
 
-1. Checks every row before any request (``_rows.upload_rows``: URLs, names, types, names
+1. Checks every row before any request (``rows.upload_rows``: URLs, names, types, names
    unique), then opens, reads and locks the journal (``journal.open_journal``).
 2. Rows the journal records as uploaded are fetched (``Client.get_assets``), not created.
    Rows whose intent it records without an answer are *lost*: looked for
-   (``_reconcile.find_lost``) and adopted when found, uploaded when not.
+   (``reconcile.find_lost``) and adopted when found, uploaded when not.
 3. The other rows are POSTed on ``client.max_workers`` threads. Each POST waits for the
    client's rate limiter (the write budget, a 429's ``Retry-After``), so the batch goes at
    the write limit and no faster. Before each POST the row's intent is journaled (with a
@@ -37,11 +37,9 @@ from typing import Any, Protocol
 
 import pandas as pd
 
-from ._checks import check_choice, is_missing
-from ._progress import Progress
-from ._reconcile import ClockSource, Lost, ServerClock, find_lost
-from ._rows import UploadRow, upload_rows
-from .errors import (
+from .._checks import check_choice, is_missing
+from .._progress import Progress
+from ..errors import (
     APIConnectionError,
     APIError,
     ArgilError,
@@ -53,10 +51,12 @@ from .errors import (
     ServerError,
     retold,
 )
-from .frames import ERROR_COLUMN, STRING, assets_frame, empty_frame
+from ..frames import ERROR_COLUMN, STRING, assets_frame, empty_frame
+from ..models import Asset, canonical_id
+from ..waiting import BREAKER, QUIET_AFTER, Breaker, Settle, settle_seconds
 from .journal import Journal, check_journal_path, open_journal
-from .models import Asset, canonical_id
-from .waiting import BREAKER, QUIET_AFTER, Breaker, Settle, settle_seconds
+from .reconcile import ClockSource, Lost, ServerClock, find_lost
+from .rows import UploadRow, upload_rows
 
 __all__ = ["MAX_POSTS", "URL_COLUMN", "UploadClient", "create_assets"]
 

@@ -25,10 +25,10 @@ from urllib.parse import unquote, urlsplit
 
 import pandas as pd
 
-from ._checks import invalid, is_missing
-from ._html import is_web_url
-from .errors import InvalidArgument
-from .models import IMAGE, VIDEO
+from .._checks import invalid, is_missing
+from .._html import is_web_url
+from ..errors import InvalidArgument
+from ..models import IMAGE, VIDEO
 
 __all__ = ["MAX_NAME", "UploadRow", "infer_type", "upload_fields", "upload_rows"]
 
