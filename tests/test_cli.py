@@ -229,7 +229,7 @@ def test_sandbox_command_refuses_bad_options():
 
 def test_lab_copies_the_notebooks_and_never_over_yours(tmp_path):
     # Starting JupyterLab from the installed wheel is tests/test_wheel.py's job.
-    from argil_nb import lab
+    from argil_nb.cli import lab
 
     shipped = sorted(p.name for p in lab.shipped_notebooks().glob("*.ipynb"))
     repo = Path(__file__).resolve().parent.parent / "notebooks"
@@ -250,7 +250,7 @@ def test_lab_copies_the_notebooks_and_never_over_yours(tmp_path):
 def test_lab_without_jupyterlab_says_what_to_install(tmp_path, monkeypatch):
     import importlib.util
 
-    from argil_nb import lab
+    from argil_nb.cli import lab
 
     monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
     with pytest.raises(an.InvalidArgument, match=r"argil-nb\[notebooks\]"):

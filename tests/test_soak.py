@@ -366,7 +366,7 @@ def test_terminal_watch_rides_out_an_outage(sandbox, clock):
     """``argil-nb watch``: a refresh that meets an outage says so and goes on."""
     from io import StringIO
 
-    from argil_nb.terminal import watch_in_terminal
+    from argil_nb.cli.terminal import watch_in_terminal
 
     client = sandbox.client(max_retries=0, backoff_factor=0)
     ids = [client.create_asset(f"https://x.example.com/c{i}.mp4").id for i in range(2)]

@@ -3,7 +3,7 @@
 import io
 import signal
 
-from argil_nb.terminal import summary_line, watch_in_terminal
+from argil_nb.cli.terminal import summary_line, watch_in_terminal
 
 from .conftest import swallowed_ctrl_c
 

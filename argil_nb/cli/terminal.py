@@ -9,10 +9,10 @@ from typing import Any, TextIO
 
 import pandas as pd
 
-from .client import Client
-from .errors import BatchError
-from .models import TERMINAL_STATUSES
-from .waiting import TRANSIENT, Interrupts
+from ..client import Client
+from ..errors import BatchError
+from ..models import TERMINAL_STATUSES
+from ..waiting import TRANSIENT, Interrupts
 
 __all__ = ["summary_line", "table_text", "watch_in_terminal"]
 

@@ -15,7 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .errors import InvalidArgument
+from ..errors import InvalidArgument
 
 __all__ = ["copy_notebooks", "run_lab", "shipped_notebooks"]
 
@@ -24,7 +24,7 @@ DEFAULT_FOLDER = "argil-notebooks"
 
 def shipped_notebooks() -> Path:
     """The folder of the example notebooks that came with argil_nb."""
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parent.parent  # argil_nb/
     for folder in (package / "notebooks", package.parent / "notebooks"):  # wheel, checkout
         if any(folder.glob("*.ipynb")):
             return folder
@@ -70,7 +70,7 @@ def run_lab(folder: str | os.PathLike[str] = DEFAULT_FOLDER, port: int = 8888) -
         raise InvalidArgument('JupyterLab is not installed: pip install "argil-nb[notebooks]"')
     for line in copy_notebooks(folder):
         print(line)
-    from .sandbox import Sandbox
+    from ..sandbox import Sandbox
 
     with Sandbox(seed=0, speed=2.0) as box:
         env = {**os.environ, "ARGIL_BASE_URL": box.base_url, "ARGIL_API_KEY": box.api_key}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .csvio import to_csv
+from ..csvio import to_csv
 from .terminal import summary_line, watch_in_terminal
 
 __all__ = ["run_demo"]
@@ -25,7 +25,7 @@ DEMO_FILES = [
 
 def run_demo(csv_path: str = "argil-demo.csv", count: int = 8) -> int:
     """Start a sandbox (processing 1-5 s), upload ``count`` assets, watch, export to CSV."""
-    from .sandbox import Sandbox
+    from ..sandbox import Sandbox
 
     # seed 8: of 8 uploads, one fails, so the tour shows both endings.
     with Sandbox(seed=8, processing_seconds=(1.0, 5.0), failure_rate=0.15) as box:

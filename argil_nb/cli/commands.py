@@ -10,17 +10,17 @@ from pathlib import Path
 
 import pandas as pd
 
-from .client import Client
-from .csvio import to_csv
-from .errors import ArgilError, InvalidArgument
-from .frames import COLUMNS, schema_frame
+from ..client import Client
+from ..csvio import to_csv
+from ..errors import ArgilError, InvalidArgument
+from ..frames import COLUMNS, schema_frame
 from .terminal import table_text
 
 __all__ = ["main"]
 
 
 def _client(args: argparse.Namespace) -> Client:
-    from ._default import connect
+    from .._default import connect
 
     return connect(base_url=args.base_url) if args.base_url else connect()
 
@@ -58,7 +58,7 @@ def _ids_file(path: str) -> list[str]:
 
 
 def cmd_sandbox(args: argparse.Namespace) -> int:
-    from .sandbox import Sandbox
+    from ..sandbox import Sandbox
 
     try:
         box = Sandbox(
@@ -302,7 +302,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
     return code
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
