@@ -288,8 +288,8 @@ class Client:
     def get_assets(
         self, ids: Any, *, errors: str = "raise", progress: bool | None = None
     ) -> pd.DataFrame:
-        """Fetch many assets into a frame; see :func:`argil_nb.batch.get_assets`."""
-        from .batch import get_assets
+        """Fetch many assets into a frame; see :func:`argil_nb.listing.get_assets`."""
+        from .listing import get_assets
 
         return get_assets(self, ids, errors=errors, progress=progress)
 
@@ -300,8 +300,8 @@ class Client:
         status: str | Iterable[str] | None = None,
         progress: bool | None = None,
     ) -> pd.DataFrame:
-        """Every asset of the account (every status by default); see ``batch.list_assets``."""
-        from .batch import list_assets
+        """Every asset of the account (every status by default); see ``listing.list_assets``."""
+        from .listing import list_assets
 
         return list_assets(self, type=type, status=status, progress=progress)
 
@@ -322,7 +322,7 @@ class Client:
         return create_assets(self, items, journal=journal, errors=errors, progress=progress)
 
     def wait(self, ids: Any, *, timeout: float = 600, progress: bool | None = None) -> pd.DataFrame:
-        """Poll until every asset is READY or FAILED; see :func:`argil_nb.batch.wait`."""
+        """Poll until every asset is READY or FAILED; see :func:`argil_nb.polling.wait`."""
         from .polling import wait
 
         return wait(self, ids, timeout=timeout, progress=progress)

@@ -20,8 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any
 
-from ._fetch import run_all
-from ._progress import Progress
+from .batch import Progress, run_all
 from .listing_proof import Answer, Gap, Zone, asset_key, chain_window, gaps, straddle
 from .models import MAX_PAGE_SIZE, TERMINAL_STATUSES, Asset, AssetSource, Page, pages_for
 from .waiting import TRANSIENT

@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from ._checks import check_number
-from ._progress import Progress
+from .batch import Progress
 from .errors import AssetNotFound, BatchError, WaitTimeout
 from .frames import assets_frame, empty_frame, ids_of
 from .listing import PendingFetcher

@@ -41,7 +41,7 @@ import requests
 from _common import log, machine_line, main, md_table, ratio, yes_no
 
 from argil_nb import polling, waiting
-from argil_nb.batch import get_assets
+from argil_nb.listing import get_assets
 from argil_nb.models import TERMINAL_STATUSES
 from argil_nb.panel import StatusPanel
 from argil_nb.sandbox import Sandbox

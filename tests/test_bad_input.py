@@ -631,7 +631,7 @@ One request's lifetime `T` (`waiting.request_seconds`) with the default client i
 most {default:g} s with timeouts `(5, 30)`, {refused:g} s when the connection is refused
 at once, {limited:g} s when every answer is a 429 with a long `Retry-After`.
 
-Per batch (argil_nb/listing.py, argil_nb/_fetch.py, argil_nb/waiting/backoff.py): a request that still failed with
+Per batch (argil_nb/listing.py, argil_nb/batch.py, argil_nb/waiting/backoff.py): a request that still failed with
 `APIConnectionError`, `ServerError` or `RateLimitError` gets one more try (a listing page
 at once, a GET after the others), so a transient failure reaches the user only when both
 tries exhaust their retries: about 4e-8 per request under 18 % random faults, against

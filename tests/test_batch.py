@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 import argil_nb as an
-from argil_nb import batch
+from argil_nb import listing
 from argil_nb.sandbox import Sandbox
 
 from .conftest import CANARY_KEY
@@ -38,10 +38,10 @@ def test_both_plans_give_identical_frames(big_sandbox):
     client = big_sandbox.client()
     wanted = ids_of(big_sandbox)[::2]
     big_sandbox.reset_stats()
-    by_get = batch.get_assets(client, wanted, plan="get", progress=False)
+    by_get = listing.get_assets(client, wanted, plan="get", progress=False)
     assert big_sandbox.stats.by_route.get("list", 0) == 0
     big_sandbox.reset_stats()
-    by_list = batch.get_assets(client, wanted, plan="list", progress=False)
+    by_list = listing.get_assets(client, wanted, plan="list", progress=False)
     assert big_sandbox.stats.by_route.get("get", 0) == 0
     pd.testing.assert_frame_equal(by_get, by_list)
     assert by_get["id"].tolist() == wanted
@@ -71,7 +71,7 @@ def test_listing_misses_are_fetched_one_by_one(big_sandbox):
     odd = raw_asset(99999, status="QUARANTINED")
     big_sandbox.add_asset(odd)
     client = big_sandbox.client()
-    frame = batch.get_assets(
+    frame = listing.get_assets(
         client, [*ids_of(big_sandbox, "READY"), odd["id"]], plan="list", progress=False
     )
     assert frame["status"].iloc[-1] == "QUARANTINED"
@@ -206,7 +206,7 @@ def test_listing_loses_nothing_while_assets_move():
             box.add_asset(raw_asset(i, status="PROCESSING" if i % 2 else "READY"))
         processing = [a["id"] for a in box.assets() if a["status"] == "PROCESSING"]
         client = MovingClient(box.client(), box, processing[::3])
-        frame = batch.list_assets(client, progress=False)
+        frame = listing.list_assets(client, progress=False)
         assert frame["id"].is_unique
         assert sorted(frame["id"]) == sorted(a["id"] for a in box.assets())
 
@@ -224,7 +224,7 @@ def test_run_all_sends_nothing_after_a_failure_and_leaves_nothing_running():
     """The calls queued behind a failed one never run; the error is the caller's."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from argil_nb._fetch import run_all
+    from argil_nb.batch import run_all
 
     ran: list[int] = []
 

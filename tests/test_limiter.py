@@ -14,7 +14,7 @@ from email.utils import format_datetime
 import pytest
 
 import argil_nb as an
-from argil_nb._progress import Progress
+from argil_nb.batch import Progress
 from argil_nb.waiting import (
     ARGIL_READS_PER_MINUTE,
     ARGIL_WRITES_PER_MINUTE,

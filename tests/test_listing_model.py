@@ -23,8 +23,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from argil_nb import batch, listing, listing_cover, listing_proof
-from argil_nb._progress import Progress
+from argil_nb import listing, listing_cover, listing_proof
+from argil_nb.batch import Progress
 from argil_nb.errors import APIError, AssetNotFound
 from argil_nb.models import Asset, Page
 
@@ -545,7 +545,7 @@ def test_list_assets_gives_each_asset_once():
     account = Account.seeded(1200, 9, union=True, max_workers=4)
     account.before = lambda acct, r: (acct.arrive(), acct.finish(acct.calls), acct.delete(7))
     start = set(account.items)
-    frame = batch.list_assets(account, progress=False)
+    frame = listing.list_assets(account, progress=False)
     assert frame["id"].is_unique
     throughout = {i for i in start if i not in account.deleted}
     assert throughout <= set(frame["id"])

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from argil_nb import batch, listing, listing_cover
+from argil_nb import listing, listing_cover
 from argil_nb.models import TERMINAL_STATUSES
 from argil_nb.sandbox import Sandbox
 
@@ -123,7 +123,7 @@ def test_list_assets_under_churn_on_every_request(account, one_list, monkeypatch
     account.configure(churn_per_request=1)
     session = ChurnSession(account, churn=0, seed=5)
     with account.client(session=session, max_workers=6) as client:
-        frame = batch.list_assets(client, progress=False)
+        frame = listing.list_assets(client, progress=False)
     account.configure(churn_per_request=0)
     check(session, start, frame)
     extra = session.requests - minimum
@@ -142,7 +142,7 @@ def test_list_assets_while_the_account_shrinks(account, one_list, monkeypatch):
     start, minimum = {a["id"] for a in account.assets()}, minimum_pages(account)
     session = ChurnSession(account, churn=1, seed=5, mix=(0, 1, 2))
     with account.client(session=session, max_workers=6) as client:
-        frame = batch.list_assets(client, progress=False)
+        frame = listing.list_assets(client, progress=False)
     check(session, start, frame)
     assert session.requests - minimum <= session.changes + 2 * 6 + 3
 
@@ -164,7 +164,7 @@ def test_list_assets_at_the_rate_limit_of_a_live_account():
         start, minimum = {a["id"] for a in box.assets()}, minimum_pages(box)
         session = ChurnSession(box, churn=0, seed=9)
         with box.client(session=session, reads_per_minute=1200, read_burst=5) as client:
-            frame = batch.list_assets(client, progress=False)
+            frame = listing.list_assets(client, progress=False)
         check(session, start, frame)
         deleted = len(set(box.deleted_ids()) & start)
         assert deleted, "the live account deleted none of the assets listed"
@@ -186,7 +186,7 @@ def test_list_assets_with_few_changes_costs_about_its_pages(account):
 
     session.change = few  # type: ignore[method-assign]
     with account.client(session=session, max_workers=6) as client:
-        frame = batch.list_assets(client, progress=False)
+        frame = listing.list_assets(client, progress=False)
     check(session, start, frame)
     assert session.requests <= minimum + 1 + 6  # the union's probe, a window per change
 
@@ -196,7 +196,7 @@ def test_get_assets_listing_plan_under_churn(account):
     ids = [a["id"] for a in account.assets()][::2]
     session = ChurnSession(account, churn=1, seed=7)
     with account.client(session=session, max_workers=6) as client:
-        frame = batch.get_assets(client, ids, plan="list", errors="coerce", progress=False)
+        frame = listing.get_assets(client, ids, plan="list", errors="coerce", progress=False)
     kept = frame[~frame["id"].isin(session.deleted)]
     assert kept["error"].isna().all() and len(kept) == len(set(ids) - session.deleted)
     assert frame["id"].tolist() == ids
@@ -218,5 +218,5 @@ def test_the_existing_moves_between_pages_still_cost_little(clock):
 
         session.change = finish_five  # type: ignore[method-assign]
         with box.client(session=session, max_workers=1) as client:
-            frame = batch.list_assets(client, progress=False)
+            frame = listing.list_assets(client, progress=False)
         check(session, start, frame)

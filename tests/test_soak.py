@@ -34,7 +34,7 @@ import requests
 import urllib3.util.retry
 
 import argil_nb as an
-from argil_nb import batch
+from argil_nb import listing
 from argil_nb.sandbox import Sandbox
 from argil_nb.waiting import BREAKER, request_seconds
 
@@ -143,7 +143,7 @@ def run_soak(plan: Plan) -> Figures:
         every_id = [a["id"] for a in truth]
         _check(client.get_assets(every_id, progress=False), truth, figures)
         sample = random.Random(plan.seed).sample(truth, plan.per_id)
-        by_get = batch.get_assets(client, [a["id"] for a in sample], plan="get", progress=False)
+        by_get = listing.get_assets(client, [a["id"] for a in sample], plan="get", progress=False)
         _check(by_get, sample, figures)
         _check(client.list_assets(progress=False), truth, figures)
 
@@ -221,7 +221,7 @@ def test_an_id_that_exhausts_its_retries_is_fetched_once_more(sandbox, client, s
     sandbox.respond_next(503, "<html>busy</html>", content_type="text/html", times=5,
                          path_prefix=f"/assets/{ids[2]}")  # fmt: skip
     sandbox.reset_stats()
-    frame = batch.get_assets(client, ids, plan="get", progress=False)
+    frame = listing.get_assets(client, ids, plan="get", progress=False)
     assert frame["id"].tolist() == ids
     assert sandbox.stats.requests == 4 + 5 + 1  # four plain GETs; 5 attempts, then 1 more
 
@@ -231,7 +231,7 @@ def test_an_id_that_fails_both_tries_is_reported(sandbox, client, sleeps):
     sandbox.respond_next(503, {"code": 503, "message": "down"}, times=10,
                          path_prefix=f"/assets/{ids[0]}")  # fmt: skip
     with pytest.raises(an.BatchError) as info:
-        batch.get_assets(client, ids, plan="get", progress=False)
+        listing.get_assets(client, ids, plan="get", progress=False)
     assert list(info.value.errors) == [ids[0]]
     assert isinstance(info.value.errors[ids[0]], an.ServerError)
     assert info.value.frame["id"].tolist() == ids[1:]
@@ -265,7 +265,7 @@ def test_non_transient_errors_are_not_fetched_again(sandbox, client):
     missing = str(uuid.uuid4())
     sandbox.reset_stats()
     with pytest.raises(an.BatchError):
-        batch.get_assets(client, [missing, *ready_ids(sandbox, 2)], plan="get", progress=False)
+        listing.get_assets(client, [missing, *ready_ids(sandbox, 2)], plan="get", progress=False)
     assert sandbox.stats.requests == 3
 
 
@@ -279,7 +279,7 @@ def outage_client(sb: Sandbox, session: requests.Session | None = None) -> an.Cl
 def test_outage_is_reported_within_the_bound(sandbox, sleeps):
     """API down for good: BatchError of APIConnectionErrors, after a bounded number of tries.
 
-    The bound (batch.get_assets docstring): the probe's pages asked twice (3 x 2), then per-id
+    The bound (listing.get_assets docstring): the probe's pages asked twice (3 x 2), then per-id
     GETs that stop after BREAKER failures in a row (BREAKER + max_workers - 1 more). Each of
     those sleeps at most request_seconds(...) in backoff; sleeps are recorded, not slept.
     """
@@ -311,7 +311,7 @@ def test_outage_with_the_per_id_plan_sends_few_requests(sandbox, sleeps):
     session = CountingSession()
     client = outage_client(sandbox, session)
     sandbox.stop()
-    frame = batch.get_assets(client, ids, plan="get", errors="coerce", progress=False)
+    frame = listing.get_assets(client, ids, plan="get", errors="coerce", progress=False)
     assert frame["id"].tolist() == ids and frame["error"].notna().all()
     assert frame["error"].str.startswith("APIConnectionError: ").all()
     assert session.count <= BREAKER + client.max_workers - 1
@@ -342,7 +342,7 @@ def test_an_outage_mid_batch_keeps_the_rows_fetched(sandbox, sleeps):
     session.before = lambda n: sandbox.stop() if n == 7 else None
     client = sandbox.client(max_workers=1, backoff_factor=0.5, session=session)
     with pytest.raises(an.BatchError) as info:
-        batch.get_assets(client, ids, plan="get", progress=False)
+        listing.get_assets(client, ids, plan="get", progress=False)
     fetched, failed = info.value.frame, info.value.errors
     assert fetched["id"].tolist() == ids[:6] and list(failed) == ids[6:]
     assert all(isinstance(e, an.APIConnectionError) for e in failed.values())

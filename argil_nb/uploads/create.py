@@ -38,7 +38,7 @@ from typing import Any, Protocol
 import pandas as pd
 
 from .._checks import check_choice, is_missing
-from .._progress import Progress
+from ..batch import Progress
 from ..errors import (
     APIConnectionError,
     APIError,
