@@ -10,8 +10,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from ._default import connect, default_client, use
-from .client import Client
+from .client import Client, connect, default_client, use
 from .csvio import read_csv, to_csv
 from .display import show
 from .errors import (

@@ -22,8 +22,6 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed, wait
 from typing import Any
 
-from tqdm.auto import tqdm
-
 from .errors import ArgilError, retold
 from .models import Asset, AssetSource
 from .waiting import BREAKER, TRANSIENT, Breaker, Hold, RateLimiter
@@ -58,7 +56,11 @@ class Progress:
         limiter: RateLimiter | None = None,
     ) -> None:
         show = total >= PROGRESS_THRESHOLD if enabled is None else bool(enabled)
-        self._bar = tqdm(total=total, desc=desc, unit=unit, leave=False) if show else None
+        self._bar = None
+        if show:
+            from tqdm.auto import tqdm  # lazy: in a notebook it imports ipywidgets
+
+            self._bar = tqdm(total=total, desc=desc, unit=unit, leave=False)
         self._limiter = limiter if self._bar is not None else None
         self._held_until = 0.0
         if self._limiter is not None:

@@ -20,7 +20,7 @@ __all__ = ["main"]
 
 
 def _client(args: argparse.Namespace) -> Client:
-    from .._default import connect
+    from ..client import connect
 
     return connect(base_url=args.base_url) if args.base_url else connect()
 
