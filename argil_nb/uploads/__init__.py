@@ -7,5 +7,13 @@ for uploads whose answer was lost (the server's clock, a listing back to a time)
 """
 
 from .create import MAX_POSTS, URL_COLUMN, UploadClient, create_assets
+from .journal import read_journal, summary
 
-__all__ = ["MAX_POSTS", "URL_COLUMN", "UploadClient", "create_assets"]
+__all__ = [
+    "MAX_POSTS",
+    "URL_COLUMN",
+    "UploadClient",
+    "create_assets",
+    "read_journal",
+    "summary",
+]
