@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from .client import Client, connect, default_client, use
 from .csvio import read_csv, to_csv
-from .display import show
+from .display import register_formatter, show
 from .errors import (
     APIConnectionError,
     APIError,
@@ -41,6 +41,7 @@ __version__ = "0.1.0"
 # A library logs, the application decides where it goes: without this, Python's last-resort
 # handler would print our warnings to stderr, even from the panel's background thread.
 logging.getLogger("argil_nb").addHandler(logging.NullHandler())
+register_formatter()  # Assets as cards in a running kernel (models itself draws nothing)
 
 __all__ = [
     "FAILED",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 import pandas as pd
 
@@ -22,6 +23,7 @@ __all__ = [
     "invalid",
     "is_missing",
     "is_number",
+    "is_web_url",
 ]
 
 
@@ -93,3 +95,14 @@ def check_choice(name: str, value: Any, choices: Sequence[str]) -> str:
         listed = ", ".join(repr(c) for c in choices[:-1]) + f" or {choices[-1]!r}"
         raise invalid(name, listed if len(choices) > 1 else repr(choices[0]), value)
     return value
+
+
+def is_web_url(value: object) -> bool:
+    """True for an absolute http(s) URL with a host: the only kind we put in ``src``."""
+    if not isinstance(value, str):
+        return False
+    try:
+        parts = urlsplit(value.strip())
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.netloc)

@@ -1,5 +1,8 @@
 """The one place that sends HTTP: session, pool, timeouts, redirects, error mapping.
 
+API requests go through :class:`Transport`; thumbnails, which need no key, through
+:func:`fetch_image`, with a session that never carries the key.
+
 Retries follow ``argil_nb.waiting.retry`` (urllib3 ``Retry``, mounted on the session for the
 API's origin only). Every attempt, retries included, first waits for the client's
 ``waiting.RateLimiter``, and every answer is shown to it.
@@ -21,9 +24,20 @@ from urllib.parse import urljoin, urlsplit
 import requests
 from requests.adapters import HTTPAdapter
 
-from ._checks import invalid
+from ._checks import invalid, is_web_url
 from .errors import APIConnectionError, APIError, InvalidArgument, error_from_response
 from .waiting import RateLimiter, make_retry
+
+__all__ = [
+    "IMAGE_FORMATS",
+    "MAX_THUMBNAIL_BYTES",
+    "THUMBNAIL_TIMEOUT",
+    "Transport",
+    "check_base_url",
+    "fetch_image",
+    "is_loopback",
+    "is_loopback_url",
+]
 
 log = logging.getLogger("argil_nb")
 
@@ -72,6 +86,52 @@ def _origin(url: str) -> tuple[str, str, int | None]:
     parts = urlsplit(url)
     port = parts.port or (443 if parts.scheme == "https" else 80)
     return (parts.scheme, (parts.hostname or "").lower(), port)
+
+
+MAX_THUMBNAIL_BYTES = 2_000_000
+THUMBNAIL_TIMEOUT = (3.05, 10.0)
+IMAGE_FORMATS = {
+    "image/png": "png",
+    "image/jpeg": "jpeg",
+    "image/gif": "gif",
+    "image/webp": "webp",
+}
+
+
+def is_loopback_url(value: object) -> bool:
+    """True for an http(s) URL on this machine (localhost, 127.0.0.0/8, ::1).
+
+    Such a thumbnail only shows in a browser on the same machine, and only while its server
+    runs (a sandbox): saved outputs embed it instead.
+    """
+    if not is_web_url(value):
+        return False
+    host = (urlsplit(str(value).strip()).hostname or "").lower()
+    return host.endswith(".localhost") or is_loopback(host)
+
+
+def fetch_image(
+    session: requests.Session,
+    url: str,
+    *,
+    limit: int = MAX_THUMBNAIL_BYTES,
+    timeout: tuple[float, float] = THUMBNAIL_TIMEOUT,
+) -> tuple[bytes, str] | None:
+    """The image at ``url`` and its format (``png``...); None when it is not one, or larger
+    than ``limit`` bytes. A thumbnail host gets a session of its own from the caller, never
+    the API's: the key header must not travel to it."""
+    try:
+        with session.get(url, timeout=timeout, stream=True) as response:
+            ctype = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+            fmt = IMAGE_FORMATS.get(ctype)
+            if response.status_code != 200 or fmt is None:
+                log.debug("thumbnail %s: HTTP %s, %s", url, response.status_code, ctype)
+                return None
+            data = response.raw.read(limit + 1, decode_content=True)
+    except (requests.RequestException, OSError) as exc:
+        log.debug("thumbnail %s: %s", url, type(exc).__name__)
+        return None
+    return (data, fmt) if 0 < len(data) <= limit else None
 
 
 class Transport:

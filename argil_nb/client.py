@@ -23,8 +23,8 @@ import pandas as pd
 import requests
 
 from ._checks import check_int, check_number, invalid, is_number
-from ._inline import trust_origin
 from ._transport import Transport, check_base_url
+from .display import trust_origin
 from .errors import AssetNotFound, InvalidArgument, InvalidResponse
 from .listing import get_assets, list_assets
 from .models import MAX_PAGE_SIZE, Asset, Page, canonical_id, normalize_id

@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from ._html import FONT, MUTED, TEXT, badge, clip, esc, thumbnail
 from .errors import InvalidArgument, InvalidAssetId
 
 if TYPE_CHECKING:
@@ -215,21 +214,6 @@ class Asset:
             created = self.created_at
             out["createdAt"] = created.isoformat().replace("+00:00", "Z") if created else None
         return out
-
-    def _repr_html_(self) -> str:
-        from ._inline import inline_sources  # lazy: HTTP only when a notebook shows an Asset
-
-        url = self.thumbnail_url
-        inline = inline_sources([url]).get(url) if url else None
-        created = self.created_at.strftime("%Y-%m-%d %H:%M UTC") if self.created_at else ""
-        picture = thumbnail(url, self.status, size=96, inline=inline, alt=self.name or "")
-        return (
-            f'<div class="argil-asset" style="display:flex;gap:10px;align-items:center;'
-            f'{FONT};font-size:13px;color:{TEXT}">{picture}'
-            f"<div><div><b>{clip(self.name) or '<i>unnamed</i>'}</b> {badge(self.status)}</div>"
-            f'<div style="color:{MUTED}">{clip(self.type)} · <code>{clip(self.id)}</code>'
-            f" · {esc(created)}</div></div></div>"
-        )
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 import argil_nb as an
+from argil_nb.display import asset_html
 from argil_nb.frames import STRING
 
 
@@ -93,7 +94,7 @@ def test_colours_follow_the_theme_with_fallbacks():
 
 
 def test_loopback_thumbnails_are_embedded_and_others_are_not_fetched(sandbox, client):
-    from argil_nb._inline import trust_origin
+    from argil_nb.display import trust_origin
 
     ids = client.list_assets(status="READY")["id"].head(3).tolist()
     table = client.get_assets(ids)
@@ -106,7 +107,7 @@ def test_loopback_thumbnails_are_embedded_and_others_are_not_fetched(sandbox, cl
     assert f"{sandbox.url}/files/" not in html  # the sandbox's URLs die with it
     assert '<img src="https://cdn.example.com/never-fetched.png"' in html
     asset = client.get_asset(ids[0])
-    assert '<img src="data:image/png;base64,' in asset._repr_html_()
+    assert '<img src="data:image/png;base64,' in asset_html(asset)
 
 
 def test_extra_columns_are_shown_and_na_is_blank():
@@ -125,3 +126,37 @@ def test_text_repr_is_the_frame():
 def test_show_rejects_non_frames(bad):
     with pytest.raises(an.InvalidArgument):
         an.show(bad)
+
+
+def test_an_asset_card_escapes_the_name_and_drops_unsafe_thumbnails():
+    asset = an.Asset.from_api(
+        {
+            "id": "8f14e45f-ceea-467f-a0e6-b4d7c4e9f1a1",
+            "name": "<img src=x onerror=alert(1)>",
+            "type": "IMAGE",
+            "status": "READY",
+            "thumbnailUrl": "javascript:alert(1)",
+            "createdAt": "2023-11-07T05:31:56Z",
+        }
+    )
+    html = asset_html(asset)
+    assert "<img src=x" not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert "javascript:" not in html
+    assert "READY" in html
+
+
+def test_a_kernel_shows_an_asset_as_its_card_though_models_draws_nothing():
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from argil_nb.display import register_formatter
+
+    shell = InteractiveShell.instance()
+    try:
+        assert register_formatter()
+        asset = an.Asset.from_api({"id": "8f14e45f-ceea-467f-a0e6-b4d7c4e9f1a1", "name": "a&b"})
+        shown, _ = shell.display_formatter.format(asset)
+        assert shown["text/html"] == asset_html(asset) and "a&amp;b" in shown["text/html"]
+        assert not hasattr(asset, "_repr_html_")
+    finally:
+        InteractiveShell.clear_instance()

@@ -15,7 +15,8 @@ import pandas as pd
 import pytest
 
 import argil_nb as an
-from argil_nb._html import MAX_TEXT, is_web_url
+from argil_nb._checks import is_web_url
+from argil_nb.display import MAX_TEXT, asset_html
 from argil_nb.frames import STRING
 
 ALLOWED_TAGS = {"table", "thead", "tbody", "tr", "th", "td", "b", "i", "code", "span", "div", "img"}
@@ -141,7 +142,7 @@ def test_asset_repr_html_is_inert(payload):
         {"id": payload, "name": payload, "type": payload, "status": payload,
          "thumbnailUrl": "javascript:alert(1)", "createdAt": "2026-11-01T10:00:00Z"}
     )  # fmt: skip
-    markup = asset._repr_html_()
+    markup = asset_html(asset)
     assert_inert(markup)
     assert html.escape(payload[:MAX_TEXT], quote=True) in markup
 
@@ -157,7 +158,7 @@ def test_unsafe_thumbnail_urls_never_become_an_image_or_link(url):
             "fileUrl": url,
         }
     )
-    for markup in (asset._repr_html_(), an.show(an.assets_frame([asset]))._repr_html_()):
+    for markup in (asset_html(asset), an.show(an.assets_frame([asset]))._repr_html_()):
         parsed = assert_inert(markup)
         assert not [t for t, _ in parsed.tags if t == "img"]
         assert "argil-thumb-placeholder" in markup
@@ -184,7 +185,7 @@ def test_hostile_assets_through_the_api_render_inert(sandbox, client):
     assert frame["name"].tolist() == HTML_PAYLOADS  # kept as it came
     assert_inert(an.show(frame)._repr_html_())
     for asset_id in ids:
-        assert_inert(client.get_asset(asset_id)._repr_html_())
+        assert_inert(asset_html(client.get_asset(asset_id)))
 
 
 # -- size ---------------------------------------------------------------------------------
@@ -193,7 +194,7 @@ def test_hostile_assets_through_the_api_render_inert(sandbox, client):
 def test_a_1_mb_name_is_cut_in_html():
     huge = "<script>" + "n" * 1_000_000
     asset = an.Asset.from_api({"id": "a", "name": huge, "type": huge, "status": huge})
-    assert len(asset._repr_html_()) < 3 * MAX_TEXT * 6
+    assert len(asset_html(asset)) < 3 * MAX_TEXT * 6
     markup = an.show(an.assets_frame([asset]))._repr_html_()
     assert len(markup) < 3 * MAX_TEXT * 6 + 2000
     assert_inert(markup)

@@ -27,6 +27,7 @@ import urllib3.util.retry
 
 import argil_nb as an
 from argil_nb import polling
+from argil_nb.display import asset_html
 from argil_nb.sandbox import Sandbox
 
 from .conftest import CANARY_KEY
@@ -221,7 +222,7 @@ def test_asset_urls_on_another_host_are_never_fetched(sandbox, client, other_hos
     client.list_assets(progress=False)
     client.wait(ids[:2], progress=False)
     asset = client.get_asset(ids[0])
-    markup = an.show(frame)._repr_html_() + asset._repr_html_()
+    markup = an.show(frame)._repr_html_() + asset_html(asset)
     an.read_csv(an.to_csv(frame, tmp_path / "t.csv"))
     assert f"{other_host}/thumb/0.png" in markup  # rendered for the browser, key-free
     assert leaks(markup) == []

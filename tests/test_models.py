@@ -104,17 +104,6 @@ def test_normalize_ids_dedupes_in_order_and_lists_every_bad_value():
     assert info.value.values == ["bad-1", "bad-2"]
 
 
-def test_repr_html_escapes_the_name_and_drops_unsafe_thumbnails():
-    asset = Asset.from_api(
-        api(name="<img src=x onerror=alert(1)>", thumbnailUrl="javascript:alert(1)")
-    )
-    html = asset._repr_html_()
-    assert "<img src=x" not in html
-    assert "&lt;img src=x onerror=alert(1)&gt;" in html
-    assert "javascript:" not in html
-    assert "READY" in html
-
-
 def test_plain_repr_is_short():
     text = repr(Asset.from_api(api()))
     assert text.startswith("Asset(id=")

@@ -30,7 +30,7 @@ import ipywidgets as widgets
 import pandas as pd
 
 from .._checks import check_choice, check_int, check_number, invalid
-from .._inline import inline_sources, trust_origin
+from ..display import inline_sources, trust_origin
 from ..models import READY, AssetSource
 from ._display import LiveDisplay
 from ._export import download_html, export_frame

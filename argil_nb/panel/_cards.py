@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from .._html import FONT, MUTED, TEXT, WARNING, badge, border, clip, esc, paint, thumbnail
+from ..display import FONT, MUTED, TEXT, WARNING, badge, border, clip, esc, paint, thumbnail
 from ..models import FAILED, PROCESSING
 from ._view import NOT_FOUND, AssetView, Timing
 

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .._html import FONT, clip, esc
 from ..csvio import to_csv
+from ..display import FONT, clip, esc
 from ..errors import InvalidArgument
 
 __all__ = ["MAX_DOWNLOAD_BYTES", "download_html", "export_frame"]

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from .._html import FONT, MUTED, TEXT, badge, esc, paint
+from ..display import FONT, MUTED, TEXT, badge, esc, paint
 from ..models import FAILED, READY, STATUSES
 from ._cards import CARD_MIN_WIDTH, card_html, format_duration, row_html
 from ._view import NOT_FOUND, PanelView, Query

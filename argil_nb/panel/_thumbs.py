@@ -11,8 +11,8 @@ from concurrent.futures import ThreadPoolExecutor
 import ipywidgets as widgets
 import requests
 
-from .._html import is_web_url
-from .._inline import fetch
+from .._checks import is_web_url
+from .._transport import fetch_image as fetch
 from ._slots import close_widgets
 
 __all__ = ["InlineThumbnails"]

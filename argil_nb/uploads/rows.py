@@ -10,7 +10,7 @@ optional ``name`` and ``type`` columns) into :class:`UploadRow`\\ s, reporting e
 at once. Names must be unique within a batch: a name is how a resumed batch recognises an
 upload whose answer was lost (see ``argil_nb.uploads``).
 
-Pure code: imports nothing of ours but the errors, ``_checks``, ``_html`` and ``models``.
+Pure code: imports nothing of ours but the errors, ``_checks`` and ``models``.
 """
 
 from __future__ import annotations
@@ -25,8 +25,7 @@ from urllib.parse import unquote, urlsplit
 
 import pandas as pd
 
-from .._checks import invalid, is_missing
-from .._html import is_web_url
+from .._checks import invalid, is_missing, is_web_url
 from ..errors import InvalidArgument
 from ..models import IMAGE, VIDEO
 
