@@ -10,7 +10,8 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from .client import Client, connect, default_client, use
+from ._default import connect, default_client, use
+from .client import Client
 from .csvio import read_csv, to_csv
 from .display import register_formatter, show
 from .errors import (

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from argil_nb import client as _default
+from argil_nb import _default
 from argil_nb.panel import StatusPanel
 from argil_nb.sandbox import Sandbox
 

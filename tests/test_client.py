@@ -228,7 +228,7 @@ def test_connect_with_a_bad_option_leaves_no_sandbox_running(monkeypatch):
 
 
 def test_connect_becomes_the_default_and_helpers_start_no_second_sandbox(monkeypatch, capsys):
-    from argil_nb import client as _default
+    from argil_nb import _default
 
     monkeypatch.delenv("ARGIL_API_KEY", raising=False)
     boxes = len(_default._sandboxes)
@@ -253,7 +253,7 @@ def test_connect_becomes_the_default_and_helpers_start_no_second_sandbox(monkeyp
 
 
 def test_a_helper_with_no_default_connects_once(monkeypatch):
-    from argil_nb import client as _default
+    from argil_nb import _default
 
     monkeypatch.delenv("ARGIL_API_KEY", raising=False)
     boxes = len(_default._sandboxes)

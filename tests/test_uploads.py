@@ -147,7 +147,7 @@ def test_every_post_waits_for_the_clients_write_budget(sandbox):
 
 
 def test_module_helper_uses_the_default_client(sandbox, client, monkeypatch):
-    monkeypatch.setattr("argil_nb.client._default", None)  # restored after the test
+    monkeypatch.setattr("argil_nb._default._default", None)  # restored after the test
     an.use(client)
     frame = an.create_assets(URLS[:2], progress=False)
     assert frame["name"].tolist() == NAMES[:2] and posts(sandbox) == 2

@@ -20,7 +20,7 @@ __all__ = ["main"]
 
 
 def _client(args: argparse.Namespace) -> Client:
-    from ..client import connect
+    from .._default import connect
 
     return connect(base_url=args.base_url) if args.base_url else connect()
 
