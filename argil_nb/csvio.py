@@ -37,9 +37,8 @@ import numpy as np
 import pandas as pd
 
 from ._checks import invalid
-from ._compat import c_parser_cuts_at_nul
 from .errors import InvalidArgument
-from .frames import COLUMNS, STRING, categorical
+from .frames import COLUMNS, STRING, c_parser_cuts_at_nul, categorical
 
 __all__ = ["read_csv", "to_csv"]
 

@@ -20,6 +20,8 @@ Index would show ``NaN``).
 
 from __future__ import annotations
 
+import functools
+import io
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -28,7 +30,6 @@ import numpy as np
 import pandas as pd
 
 from ._checks import is_missing
-from ._compat import naive_time_takes_previous_offset
 from .errors import InvalidArgument
 from .models import ASSET_TYPES, STATUSES, Asset, normalize_ids, parse_timestamp
 
@@ -37,10 +38,12 @@ __all__ = [
     "ERROR_COLUMN",
     "STRING",
     "assets_frame",
+    "c_parser_cuts_at_nul",
     "categorical",
     "category_dtype",
     "empty_frame",
     "ids_of",
+    "naive_time_takes_previous_offset",
     "schema_frame",
 ]
 
@@ -246,3 +249,28 @@ def ids_of(ids: Any) -> list[str]:
             + (" (wrap a single id in a list)" if isinstance(ids, str) else "")
         )
     return normalize_ids(ids)
+
+
+# -- what differs between the pandas lines argil_nb supports (2.2 to 3.x) ---------------
+# Each difference is found by asking pandas once (a tiny probe, cached), not by reading its
+# version number, so a fix backported to an older line is used as soon as it ships:
+# - read_csv's C parser cuts a text at a NUL byte before pandas 3.1 ('a\x00b' comes back
+#   'a', '\x00a' as NA; pandas GH-19886): csvio then reads such a file with the python one;
+# - to_datetime(..., utc=True, format="ISO8601") gives a text without an offset the offset
+#   of the text before it, before pandas 3.0 (["...T02:00:00+02:00", "...T00:00:00"] -> the
+#   second is read as 22:00 UTC): _timestamps reads those one by one.
+
+
+@functools.cache
+def c_parser_cuts_at_nul() -> bool:
+    """True when ``pd.read_csv``'s C parser truncates a value at a NUL byte."""
+    probe = pd.read_csv(io.BytesIO(b'a\r\n"x\x00y"\r\n'), dtype=object)
+    return bool(probe["a"].iloc[0] != "x\x00y")
+
+
+@functools.cache
+def naive_time_takes_previous_offset() -> bool:
+    """True when ``pd.to_datetime`` reads a naive ISO text in the offset of the one before."""
+    texts = ["2000-01-01T02:00:00+02:00", "2000-01-01T00:00:00"]
+    parsed = pd.to_datetime(texts, utc=True, format="ISO8601")
+    return bool(parsed[1] != pd.Timestamp("2000-01-01", tz="UTC"))

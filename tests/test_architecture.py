@@ -9,8 +9,6 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import pytest
-
 PACKAGE = Path(__file__).resolve().parent.parent / "argil_nb"
 
 
@@ -60,7 +58,7 @@ def _owner(module: str) -> str:
 
 def test_private_names_stay_in_the_folder_that_owns_them() -> None:
     # A folder's modules may share ``_helpers`` (names and ``_modules``); nothing outside it
-    # may reach in. The root folder's own ``_checks`` and ``_compat`` serve every folder.
+    # may reach in. The root folder's own ``_checks`` serves every folder.
     outside = []
     for importer, target, names, line in _imports():
         private = [n for n in names if n.startswith("_") and not n.startswith("__")]

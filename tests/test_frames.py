@@ -126,7 +126,7 @@ def test_a_time_without_offset_is_utc_whatever_comes_before_it():
 
 
 def test_the_pandas_probes_match_the_pandas_lines():
-    from argil_nb import _compat
+    from argil_nb import frames as _compat
 
     line = tuple(int(part) for part in pd.__version__.split(".")[:2])
     assert _compat.c_parser_cuts_at_nul() == (line < (3, 1))
