@@ -186,7 +186,7 @@ def test_sandbox_command_takes_limits_seed_and_live_options():
             sys.executable, "-m", "argil_nb.cli", "sandbox", "--port", "0",
             "--seed", "5", "--initial-assets", "7", "--rate-limit", "2", "--burst", "3",
             "--write-rate-limit", "0.5", "--write-burst", "1",
-            "--rate-limit-headers", "ietf-structured", "--latency", "0.01",
+            "--mode", "friendly", "--rate-limit-headers", "ietf-structured", "--latency", "0.01",
             "--churn-per-request", "1",
         ],
         stdout=subprocess.PIPE,

@@ -7,6 +7,7 @@ import struct
 import time
 import zlib
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -17,16 +18,16 @@ from argil_nb.sandbox import Sandbox
 from .conftest import FakeClock, session_for
 
 UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
-TS_RE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
+TS_RE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?Z")  # friendly: ms
 ALL_STATUSES: dict[str, Any] = {"status": ["PROCESSING", "READY", "FAILED"]}
 UNKNOWN_ID = "00000000-0000-4000-8000-000000000000"
 UPLOAD = {"name": "clip.mp4", "type": "VIDEO", "url": "https://example.com/clip.mp4"}
 
 
-@pytest.fixture(scope="module")
-def shared() -> Iterator[Sandbox]:
-    """A read-only sandbox: tests using it must not change it."""
-    with Sandbox(seed=7, clock=FakeClock()) as sb:
+@pytest.fixture(scope="module", params=["documented", "friendly"])
+def shared(request: pytest.FixtureRequest) -> Iterator[Sandbox]:
+    """A read-only sandbox, in each mode: tests using it must not change it."""
+    with Sandbox(mode=request.param, seed=7, clock=FakeClock()) as sb:
         yield sb
 
 
@@ -209,10 +210,37 @@ def test_list_defaults_to_ready_page_one(shared: Sandbox, shared_api: requests.S
 def test_list_order_is_created_at_descending_then_id(
     shared: Sandbox, shared_api: requests.Session
 ) -> None:
-    items = all_pages(shared_api, f"{shared.base_url}/assets", pageSize=7, **ALL_STATUSES)
-    assert items == shared.assets()
-    keys = [(a["createdAt"], a["id"]) for a in items]
+    url = f"{shared.base_url}/assets"
+    for status in ALL_STATUSES["status"]:
+        items = all_pages(shared_api, url, pageSize=7, status=status)
+        assert items == [a for a in shared.assets() if a["status"] == status]
+    if shared.mode == "friendly":
+        items = all_pages(shared_api, url, pageSize=7, **ALL_STATUSES)
+        assert items == shared.assets()
+    keys = [(a["createdAt"], a["id"]) for a in shared.assets()]
     assert keys == sorted(keys, key=lambda k: (k[0], [-ord(c) for c in k[1]]), reverse=True)
+
+
+def test_documented_uploads_in_one_second_tie_and_list_in_insertion_order() -> None:
+    moment = datetime(2023, 11, 7, 5, 31, 56, 700_000, tzinfo=UTC)
+    box = Sandbox(mode="documented", initial_assets=3, now=lambda: moment, clock=FakeClock())
+    with box as sb, session_for(sb) as api:
+        made = [api.post(f"{sb.base_url}/assets", json={**UPLOAD, "name": n}).json()
+                for n in ("c.mp4", "a.mp4", "b.mp4")]  # fmt: skip
+        listed = api.get(f"{sb.base_url}/assets", params={"status": "PROCESSING"}).json()
+    assert {a["createdAt"] for a in made} == {"2023-11-07T05:31:56Z"}  # Argil's own example
+    uploads = [a for a in listed if a["id"] in {m["id"] for m in made}]
+    assert [a["name"] for a in uploads] == ["c.mp4", "a.mp4", "b.mp4"]  # neither by id nor name
+
+
+def test_friendly_uploads_are_each_newer_than_the_newest() -> None:
+    moment = datetime(2023, 11, 7, 5, 31, 56, tzinfo=UTC)
+    box = Sandbox(mode="friendly", initial_assets=0, now=lambda: moment, clock=FakeClock())
+    with box as sb, session_for(sb) as api:
+        made = [api.post(f"{sb.base_url}/assets", json=UPLOAD).json() for _ in range(3)]
+    assert [a["createdAt"] for a in made] == [
+        "2023-11-07T05:31:56.000Z", "2023-11-07T05:31:56.001Z", "2023-11-07T05:31:56.002Z"
+    ]  # fmt: skip
 
 
 def test_list_filters_by_repeated_type_and_status(
@@ -223,10 +251,13 @@ def test_list_filters_by_repeated_type_and_status(
     two_types: dict[str, Any] = {"type": ["VIDEO", "IMAGE"], "pageSize": 100}
     both = shared_api.get(url, params=two_types).json()
     assert both == [a for a in everything if a["type"] != "AUDIO" and a["status"] == "READY"]
-    audio = shared_api.get(url, params={"type": "AUDIO", **ALL_STATUSES}).json()
+    audio = shared_api.get(url, params={"type": "AUDIO", "status": "READY"}).json()
     assert audio and all(a["type"] == "AUDIO" for a in audio)
-    failed = shared_api.get(url, params={"status": ["FAILED", "PROCESSING"]}).json()
-    assert failed == [a for a in everything if a["status"] != "READY"]
+    failed = shared_api.get(url, params={"status": ["FAILED", "PROCESSING"]})
+    if shared.mode == "friendly":
+        assert failed.json() == [a for a in everything if a["status"] != "READY"]
+    else:  # Argil documents one status: the default answer keeps the first
+        assert failed.json() == [a for a in everything if a["status"] == "FAILED"]
     unknown_ignored = shared_api.get(url, params={"sort": "name", "pageSize": "100"})
     assert unknown_ignored.status_code == 200
 
@@ -258,8 +289,49 @@ def test_list_rejects_bad_query_values(
     assert_error(shared_api.get(f"{shared.base_url}/assets?{query}"), 400, field)
 
 
+@pytest.mark.parametrize(
+    ("answer", "status", "kept"),
+    [("first", 200, "FAILED"), ("last", 200, "PROCESSING"), (400, 400, None), (500, 500, None)],
+)
+def test_documented_mode_answers_a_repeated_status_as_chosen(
+    answer: str | int, status: int, kept: str | None
+) -> None:
+    box = Sandbox(mode="documented", seed=7, clock=FakeClock(), repeated_status=answer)
+    with box as sb, session_for(sb) as api:
+        response = api.get(f"{sb.base_url}/assets", params={"status": ["FAILED", "PROCESSING"]})
+        single = api.get(f"{sb.base_url}/assets", params={"status": "PROCESSING"})
+        assert response.status_code == status and single.status_code == 200
+        if kept is not None:
+            assert {a["status"] for a in response.json()} == {kept}
+        else:
+            assert response.json()["code"] == status
+        with pytest.raises(ValueError, match="repeated_status"):
+            sb.repeated_status = "all"
+
+
+def test_documented_mode_has_no_rate_limit_headers() -> None:
+    with pytest.raises(ValueError, match="friendly"):
+        Sandbox(mode="documented", rate_limit_headers="ietf")
+    box = Sandbox(mode="documented", initial_assets=1, rate_limit=1.0, burst=1)
+    with box as sb, session_for(sb) as api:
+        with pytest.raises(ValueError, match="friendly"):
+            sb.rate_limit_headers = "x"
+        answers = [api.get(f"{sb.base_url}/assets") for _ in range(3)]
+    assert [a.status_code for a in answers][-1] == 429 and "Retry-After" in answers[-1].headers
+    assert not [h for a in answers for h in a.headers if "ratelimit" in h.lower()]
+
+
+def test_the_mode_comes_from_the_environment_when_not_given(monkeypatch) -> None:
+    monkeypatch.setenv("ARGIL_SANDBOX_MODE", "friendly")
+    assert Sandbox(initial_assets=0).mode == "friendly"
+    monkeypatch.setenv("ARGIL_SANDBOX_MODE", "chatty")
+    with pytest.raises(ValueError, match="documented, friendly"):
+        Sandbox(initial_assets=0)
+
+
 def test_pagination_edges() -> None:
-    with Sandbox(seed=5, initial_assets=250, clock=FakeClock()) as sb, session_for(sb) as api:
+    box = Sandbox(mode="friendly", seed=5, initial_assets=250, clock=FakeClock())
+    with box as sb, session_for(sb) as api:
         url = f"{sb.base_url}/assets"
         ready = [a for a in sb.assets() if a["status"] == "READY"]
         full = api.get(url, params={"pageSize": 100})
@@ -355,7 +427,8 @@ def test_seeded_assets_cover_every_type_and_status(shared: Sandbox) -> None:
     assert {a["type"] for a in assets} == {"AUDIO", "IMAGE", "VIDEO"}
     assert {a["status"] for a in assets} == {"PROCESSING", "READY", "FAILED"}
     assert sum(a["status"] == "READY" for a in assets) > len(assets) / 2
-    assert assets[0]["createdAt"] == "2026-11-01T10:00:00.000Z"
+    newest = "2026-11-01T10:00:00Z" if shared.mode == "documented" else "2026-11-01T10:00:00.000Z"
+    assert assets[0]["createdAt"] == newest
     assert len({a["id"] for a in assets}) == 24
     assert all(
         re.fullmatch(r"[a-z]+-[a-z]+-\d{4}\.(mp4|mov|png|jpg|mp3)", a["name"]) for a in assets

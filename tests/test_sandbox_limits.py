@@ -34,7 +34,8 @@ def rate_clock() -> FakeClock:
 
 @pytest.fixture
 def sb(rate_clock: FakeClock) -> Iterator[Sandbox]:
-    with Sandbox(seed=11, clock=lambda: 0.0, rate_clock=rate_clock) as sandbox:
+    # friendly: the rate-limit headers are its extension (Argil documents none)
+    with Sandbox(mode="friendly", seed=11, clock=lambda: 0.0, rate_clock=rate_clock) as sandbox:
         yield sandbox
 
 
@@ -133,7 +134,7 @@ def test_changing_a_limit_refills_only_its_bucket(sb: Sandbox, api: requests.Ses
 
 
 def test_options_are_attributes_and_validated() -> None:
-    sb = Sandbox(initial_assets=0, write_rate_limit=3.0, rate_limit_headers="ietf")
+    sb = Sandbox(mode="friendly", initial_assets=0, write_rate_limit=3.0, rate_limit_headers="ietf")
     assert sb.write_rate_limit == 3.0 and sb.write_burst is None
     assert sb.config.write_bucket_size == 3 and sb.config.bucket_size == 1
     assert sb.rate_limit_headers == "ietf"

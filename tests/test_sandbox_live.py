@@ -29,10 +29,15 @@ def clock() -> FakeClock:
 
 
 def listing(api: requests.Session, sb: Sandbox) -> list[dict[str, Any]]:
-    response = api.get(f"{sb.base_url}/assets", params=ALL_STATUSES)
-    assert response.status_code == 200
-    items: list[dict[str, Any]] = response.json()
-    return items
+    """Every status, one request each (Argil documents one status per request), in the
+    sandbox's own order."""
+    items: list[dict[str, Any]] = []
+    for status in ALL_STATUSES["status"]:
+        response = api.get(f"{sb.base_url}/assets", params={**ALL_STATUSES, "status": status})
+        assert response.status_code == 200
+        items += response.json()
+    order = {a["id"]: n for n, a in enumerate(sb.assets())}
+    return sorted(items, key=lambda a: order.get(a["id"], -1))
 
 
 def live_uploads(assets: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -47,6 +52,7 @@ def test_uploads_arrive_and_finish_as_the_clock_advances(clock: FakeClock) -> No
         seed=1,
         initial_assets=0,
         clock=clock,
+        now=lambda: datetime.fromtimestamp(clock.now, UTC),  # arrivals seconds apart
         arrival_rate=0.5,
         processing_seconds=(5.0, 5.0),
         failure_rate=0.0,
@@ -134,7 +140,7 @@ def test_churn_per_request(clock: FakeClock) -> None:
             assert len(after) == 40 and len(sb.deleted_ids()) == turn
             deleted = set(sb.deleted_ids()[-1:])
             assert deleted <= set(before)  # an asset that was there, not this turn's arrival
-            newest = after[0]
+            (newest,) = [a for a in after if a["id"] not in before]  # first in friendly mode
             assert newest["name"].startswith(f"live-upload-{turn:05d}.")
             assert newest["status"] == "PROCESSING" and newest["id"] not in before
             finished = [

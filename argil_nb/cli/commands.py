@@ -62,6 +62,7 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
 
     try:
         box = Sandbox(
+            mode=args.mode,
             port=args.port,
             api_key=args.key,
             seed=args.seed,
@@ -202,6 +203,12 @@ def _parser() -> argparse.ArgumentParser:
         help="seeded assets (default 24)",
     )  # fmt: skip
     p.add_argument("--speed", type=float, default=1.0, help="processing speed factor")
+    p.add_argument(
+        "--mode", choices=("documented", "friendly"), default=None,
+        help="documented: only what Argil documents (one status per list request, whole-second "
+        "createdAt, no rate-limit headers); friendly: the sandbox's extensions too "
+        "(default: $ARGIL_SANDBOX_MODE, else documented)",
+    )  # fmt: skip
     p.add_argument("--latency", type=float, default=0.0, help="seconds added to each request")
     p.add_argument("--rate-limit", type=float, default=None, help="GET requests per second")
     p.add_argument("--burst", type=int, default=None, help="read bucket size")
@@ -211,7 +218,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--write-burst", type=int, default=None, help="write bucket size")
     p.add_argument(
         "--rate-limit-headers", choices=("ietf", "ietf-structured", "x"), default=None,
-        help="rate-limit header family on every answer (default: none)",
+        help="rate-limit header family on every answer, with --mode friendly (default: none)",
     )  # fmt: skip
     p.add_argument(
         "--arrival-rate", type=float, default=0.0, help="live uploads per simulated second"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 import secrets
 import threading
@@ -15,12 +16,16 @@ from .app import App
 from .config import SandboxConfig
 from .faults import canned_response
 from .live import LiveAccount
-from .options import Option, check_store_options, get_option, set_options
+from .options import Option, check_mode, check_store_options, get_option, set_options
 from .server import SandboxHTTPServer
 from .stats import StatsSnapshot
 from .store import AssetStore
 
-__all__ = ["Sandbox"]
+__all__ = ["MODES", "MODE_VARIABLE", "Sandbox"]
+
+MODES = ("documented", "friendly")
+MODE_VARIABLE = "ARGIL_SANDBOX_MODE"
+"""The environment variable that picks the mode of a ``Sandbox()`` given none."""
 
 
 class Sandbox:
@@ -28,6 +33,16 @@ class Sandbox:
 
     Parameters
     ----------
+    mode : str or None
+        ``"documented"``: what Argil documents and nothing more: ``status`` on ``GET /assets``
+        is one value (a repeated one is answered as ``repeated_status`` says), ``createdAt``
+        has whole seconds (``2023-11-07T05:31:56Z``) and uploads made in the same second
+        share it, listed in insertion order, and no rate-limit headers are ever sent (a
+        limit, when set, shows only as 429s with ``Retry-After``). ``"friendly"``: the
+        sandbox's extensions too: a repeated ``status`` lists each, milliseconds with every
+        upload newer than the newest asset, ties broken by id, and the optional
+        ``rate_limit_headers``. None: the ``ARGIL_SANDBOX_MODE`` environment variable, else
+        ``"documented"``.
     port : int
         Port on ``host``; 0 picks a free one at the first ``start()``, kept on restarts.
     host : str
@@ -58,7 +73,8 @@ class Sandbox:
     rate_clock : callable or None
         Monotonic seconds driving the token buckets; None: ``time.monotonic``.
     rate_limit, burst, write_rate_limit, write_burst, rate_limit_headers, latency,
-    error_rate, error_after, drop_rate, stall_rate, stall_seconds, throttle_rate
+    error_rate, error_after, drop_rate, stall_rate, stall_seconds, throttle_rate,
+    repeated_status
         Fault options, all off by default: see :class:`SandboxConfig` and below.
     arrival_rate, delete_rate, churn_per_request
         The live account, off by default: see below.
@@ -76,10 +92,10 @@ class Sandbox:
     finds less than one token is answered ``429 {"code": 429, "message": ...}`` with
     ``Retry-After``: whole seconds, rounded up, until one token is back (at least 1).
 
-    **Rate-limit headers** (``rate_limit_headers``): every answer from a bucket (200s,
-    errors, 429s alike) describes that bucket, in one family; none when the method has no
-    bucket or its rate is None. For a bucket of rate ``r`` and size ``b``: ``Limit = b``;
-    ``W = ceil(b / r)`` whole seconds (the refill time of a drained bucket, so
+    **Rate-limit headers** (``rate_limit_headers``, friendly mode only): every answer from a
+    bucket (200s, errors, 429s alike) describes that bucket, in one family; none when the
+    method has no bucket or its rate is None. For a bucket of rate ``r`` and size ``b``:
+    ``Limit = b``; ``W = ceil(b / r)`` whole seconds (the refill time of a drained bucket, so
     ``Limit / W == r`` exactly when ``b / r`` is whole, else slightly under ``r``);
     ``Remaining = floor(tokens)`` left after this request; ``Reset`` = whole seconds,
     rounded up, until the bucket is full again (relative seconds, never an epoch time).
@@ -128,6 +144,7 @@ class Sandbox:
     stall_rate = Option[float]("Fraction of API requests held stall_seconds first.")
     stall_seconds = Option[float]("How long a stalled request is held.")
     throttle_rate = Option[float]("Fraction of API requests answered 429 (Retry-After: 1).")
+    repeated_status = Option[str | int]("Documented mode: 'first', 'last', 400 or 500.")
     speed = Option[float]("Processing speed factor over the clock.")
     processing_seconds = Option[tuple[float, float]]("(min, max) simulated processing time.")
     failure_rate = Option[float]("Chance that an upload ends FAILED.")
@@ -138,6 +155,7 @@ class Sandbox:
     def __init__(
         self,
         *,
+        mode: str | None = None,
         port: int = 0,
         host: str = "127.0.0.1",
         api_key: str | None = None,
@@ -163,10 +181,14 @@ class Sandbox:
         stall_rate: float = 0.0,
         stall_seconds: float = 30.0,
         throttle_rate: float = 0.0,
+        repeated_status: str | int = "first",
         arrival_rate: float = 0.0,
         delete_rate: float = 0.0,
         churn_per_request: int = 0,
     ) -> None:
+        mode = mode if mode is not None else os.environ.get(MODE_VARIABLE) or "documented"
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
         if api_key is not None and not api_key:
             raise ValueError("api_key must not be empty")
         if initial_assets < 0:
@@ -191,7 +213,10 @@ class Sandbox:
             stall_rate=stall_rate,
             stall_seconds=stall_seconds,
             throttle_rate=throttle_rate,
+            repeated_status=repeated_status,
         )
+        check_mode(mode == "documented", config)
+        self._mode = mode
         self._host = host
         self._port = port
         self._store = AssetStore(
@@ -203,6 +228,7 @@ class Sandbox:
             now=now,
             upload_salt=secrets.randbits(128) if upload_id_salt is None else upload_id_salt,
             live=live,
+            documented=mode == "documented",
         )
         self._store.seed(initial_assets)
         key = api_key or "sk-sandbox-" + secrets.token_hex(16)
@@ -211,6 +237,11 @@ class Sandbox:
         self._lifecycle = threading.Lock()
         self._server: SandboxHTTPServer | None = None
         self._thread: threading.Thread | None = None
+
+    @property
+    def mode(self) -> str:
+        """``"documented"`` or ``"friendly"`` (see the class docstring)."""
+        return self._mode
 
     # -- addresses ---------------------------------------------------------------------
 
@@ -402,6 +433,6 @@ class Sandbox:
     def __repr__(self) -> str:
         state = "running" if self.running else "stopped"
         return (
-            f"<Sandbox {self.base_url} {state}, {len(self._store)} assets, "
+            f"<Sandbox {self.base_url} {state}, {self._mode}, {len(self._store)} assets, "
             f"api_key='...{self.api_key[-4:] if len(self.api_key) >= 12 else ''}'>"
         )

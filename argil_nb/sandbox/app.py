@@ -198,7 +198,8 @@ class App:
     def _route(self, route: str, asset_id: str | None, request: Request) -> Response:
         store, origin = self.store, request.origin
         if route == "list":
-            query = parse_list_query(request.query)
+            single = self.config.repeated_status if store.documented else None
+            query = parse_list_query(request.query, single)
             items, total = store.page(
                 query.types, query.statuses, query.page, query.page_size, origin
             )

@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass
 
 from .ratelimit import HEADER_FAMILIES, BucketLimit
+from .validation import REPEATED_STATUS
 
 __all__ = ["SandboxConfig"]
 
@@ -48,6 +49,10 @@ class SandboxConfig:
     throttle_rate : float
         Fraction of API requests answered 429 with ``Retry-After: 1`` at random, whatever
         the token bucket says (a shared upstream limit the client cannot predict).
+    repeated_status : str or int
+        The documented mode's answer to a repeated ``status`` on ``GET /assets`` (Argil
+        documents one value): ``"first"`` or ``"last"`` (that value alone), ``400`` or
+        ``500``. The friendly mode lists every status given.
     """
 
     rate_limit: float | None = None
@@ -62,8 +67,14 @@ class SandboxConfig:
     stall_rate: float = 0.0
     stall_seconds: float = 30.0
     throttle_rate: float = 0.0
+    repeated_status: str | int = "first"
 
     def __post_init__(self) -> None:
+        if self.repeated_status not in REPEATED_STATUS or isinstance(self.repeated_status, bool):
+            shown = ", ".join(map(repr, REPEATED_STATUS))
+            raise ValueError(
+                f"repeated_status must be one of {shown}, got {self.repeated_status!r}"
+            )
         for name in ("error_rate", "error_after", "drop_rate", "stall_rate", "throttle_rate"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:

@@ -10,7 +10,7 @@ from .config import SandboxConfig
 from .faults import FaultInjector
 from .live import check_live_options
 
-__all__ = ["Option", "check_store_options", "get_option", "set_options"]
+__all__ = ["Option", "check_mode", "check_store_options", "get_option", "set_options"]
 
 _CONFIG_FIELDS = frozenset(f.name for f in dataclasses.fields(SandboxConfig))
 _STORE_FIELDS = frozenset({"speed", "processing_seconds", "failure_rate"})
@@ -70,6 +70,15 @@ def check_store_options(
         raise ValueError(f"failure_rate must be between 0 and 1, got {failure_rate!r}")
 
 
+def check_mode(documented: bool, config: SandboxConfig) -> None:
+    """Raise ``ValueError`` for an option the documented mode does not have."""
+    if documented and config.rate_limit_headers is not None:
+        raise ValueError(
+            "rate_limit_headers is an extension of the friendly mode: Argil documents no "
+            "rate-limit headers for v1. Use Sandbox(mode='friendly', rate_limit_headers=...)."
+        )
+
+
 def get_option(app: App, name: str) -> Any:
     """The current value of option ``name``; ``AttributeError`` for an unknown one."""
     if name in _STORE_FIELDS:
@@ -99,6 +108,7 @@ def set_options(app: App, options: dict[str, Any]) -> None:
     )
     fault_options = {k: v for k, v in options.items() if k in _CONFIG_FIELDS}
     config = dataclasses.replace(app.config, **fault_options)
+    check_mode(app.store.documented, config)
     store.advance()  # what was due under the old speed and rates happens under them
     if "speed" in options:
         store.speed = options["speed"]

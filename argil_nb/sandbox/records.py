@@ -32,10 +32,12 @@ def is_uuid(text: str) -> bool:
     return _UUID_RE.fullmatch(text) is not None
 
 
-def format_ts(ts: float) -> str:
-    """Format epoch seconds as ISO 8601 UTC with milliseconds, e.g. ``2026-11-01T10:00:00.000Z``."""
+def format_ts(ts: float, *, whole_seconds: bool = False) -> str:
+    """Format epoch seconds as ISO 8601 UTC with milliseconds, ``2026-11-01T10:00:00.000Z``,
+    or in whole seconds, ``2023-11-07T05:31:56Z``, as Argil's own docs show it."""
     secs, ms = divmod(round(ts * 1000), 1000)
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(secs)) + f".{ms:03d}Z"
+    text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(secs))
+    return text + "Z" if whole_seconds else text + f".{ms:03d}Z"
 
 
 def parse_ts(value: object) -> float | None:
@@ -70,10 +72,16 @@ class Record:
     outcome: str = "READY"
     source_url: str | None = None
     raw: dict[str, Any] | None = field(default=None)
+    seq: int = 0
+    """Insertion order: the documented mode's tie-break."""
 
     def sort_key(self) -> tuple[float, str]:
-        """Key of the listing order: createdAt descending, then id."""
+        """The friendly mode's listing order: createdAt descending, then id."""
         return (-self.sort_ts, self.id)
+
+    def insertion_key(self) -> tuple[float, int]:
+        """The documented mode's: createdAt descending, ties in insertion order."""
+        return (-self.sort_ts, self.seq)
 
     def to_json(self, origin: str) -> dict[str, Any]:
         """Return the API JSON object; file URLs point at ``origin`` (``http://host:port``)."""

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import bisect
 import heapq
+import itertools
+import math
 import random
 import threading
 from collections.abc import Callable, Iterable
@@ -51,6 +53,11 @@ class AssetStore:
         same seed hand out different upload ids; 0 keeps the plain seeded sequence.
     live : LiveAccount or None
         The live account's options and RNG; None: a quiet one (no live events).
+    documented : bool
+        Keep to what Argil documents (``Sandbox(mode="documented")``): ``createdAt`` in whole
+        seconds as uploads come (several may share one), listed newest first with ties in
+        insertion order. False (the friendly mode): milliseconds, every upload strictly
+        newer than the newest asset, ties broken by id.
     """
 
     def __init__(
@@ -64,8 +71,14 @@ class AssetStore:
         now: Callable[[], datetime] | None = None,
         upload_salt: int = 0,
         live: LiveAccount | None = None,
+        documented: bool = False,
     ) -> None:
         self._lock = threading.RLock()
+        self.documented = documented
+        self._key: Callable[[Record], tuple[float, float]] = (
+            Record.insertion_key if documented else Record.sort_key  # type: ignore[assignment]
+        )
+        self._seq = itertools.count()
         self._rng = rng
         self._clock = clock
         self._speed = float(speed)
@@ -75,7 +88,7 @@ class AssetStore:
         self.failure_rate = failure_rate
         self._now = now or _utc_now
         self._by_id: dict[str, Record] = {}
-        self._order: list[Record] = []  # createdAt descending, then id
+        self._order: list[Record] = []  # listing order: self._key
         self._pending: list[tuple[float, str]] = []  # heap of (done_at, id)
         self._version = 0
         self._cache: dict[tuple[frozenset[str] | None, frozenset[str]], list[Record]] = {}
@@ -131,8 +144,9 @@ class AssetStore:
         old = self._by_id.pop(record.id, None)
         if old is not None:
             self._order.remove(old)
+        record.seq = next(self._seq)
         self._by_id[record.id] = record
-        bisect.insort(self._order, record, key=Record.sort_key)
+        bisect.insort(self._order, record, key=self._key)
         if record.done_at is not None:
             heapq.heappush(self._pending, (record.done_at, record.id))
         self._version += 1
@@ -141,12 +155,18 @@ class AssetStore:
         """Add ``count`` deterministic seeded assets."""
         with self._lock:
             records = seed_records(self._rng, count, self.processing_seconds, self.failure_rate)
+            if self.documented:  # the same assets, their times in whole seconds
+                for record in records:
+                    record.sort_ts = float(math.floor(record.sort_ts))
+                    record.created_at = format_ts(record.sort_ts, whole_seconds=True)
             if self._order:
                 for record in records:
                     self._insert(record)
                 return
             # Fast path for a fresh store: records already come sorted.
-            self._order = sorted(records, key=Record.sort_key)
+            for record in records:
+                record.seq = next(self._seq)
+            self._order = sorted(records, key=self._key)
             self._by_id = {record.id: record for record in records}
             self._pending = [(r.done_at, r.id) for r in records if r.done_at is not None]
             heapq.heapify(self._pending)
@@ -166,15 +186,21 @@ class AssetStore:
         asset_id = random_id(rng, self._upload_salt)
         duration = rng.uniform(low, high)
         outcome = "FAILED" if rng.random() < self.failure_rate else "READY"
-        ts = round(self._now().timestamp(), 3)
-        if self._order and ts <= self._order[0].sort_ts:
-            ts = round(self._order[0].sort_ts + 0.001, 3)  # uploads list first
+        # A live arrival applied late (events are applied at the next request) was made
+        # when it was due, not now.
+        late = max(0.0, (self.sim_time() - started) / self._speed)
+        if self.documented:  # whole seconds, as they come: uploads may tie
+            ts = float(math.floor(self._now().timestamp() - late))
+        else:
+            ts = round(self._now().timestamp() - late, 3)
+            if self._order and ts <= self._order[0].sort_ts:
+                ts = round(self._order[0].sort_ts + 0.001, 3)  # uploads list first
         record = Record(
             id=asset_id,
             name=name,
             type=asset_type,
             status="PROCESSING",
-            created_at=format_ts(ts),
+            created_at=format_ts(ts, whole_seconds=self.documented),
             sort_ts=ts,
             done_at=started + duration,
             outcome=outcome,
@@ -230,7 +256,7 @@ class AssetStore:
     def _remove(self, record: Record) -> None:
         """Take ``record`` out and note its id as deleted (lock held)."""
         del self._by_id[record.id]
-        index = bisect.bisect_left(self._order, record.sort_key(), key=Record.sort_key)
+        index = bisect.bisect_left(self._order, self._key(record), key=self._key)
         if index < len(self._order) and self._order[index] is record:
             del self._order[index]
         else:  # raw records may share a key: fall back to a scan

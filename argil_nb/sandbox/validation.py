@@ -118,21 +118,34 @@ def _enum(
     return tuple(dict.fromkeys(values))
 
 
-def parse_list_query(query: str) -> ListQuery:
+REPEATED_STATUS = ("first", "last", 400, 500)
+"""How the documented mode answers a repeated ``status``: as a server that never heard of it
+would, taking the first or the last value, or refusing with a 400 or a 500."""
+
+
+def parse_list_query(query: str, repeated_status: str | int | None = None) -> ListQuery:
     """Parse the query string of ``GET /assets``.
 
-    ``type`` and ``status`` may repeat; ``status`` defaults to READY; unknown parameters
-    are ignored.
+    ``type`` may repeat; ``status`` too when ``repeated_status`` is None (the friendly
+    mode's extension), else a repeated one is answered as it says (:data:`REPEATED_STATUS`);
+    ``status`` defaults to READY; unknown parameters are ignored.
 
     Raises
     ------
     ApiError
-        400 for an invalid value.
+        400 for an invalid value (or a repeated status), 500 for a repeated status.
     """
     try:
         params = parse_qs(query, keep_blank_values=True, strict_parsing=False)
     except ValueError:
         raise ApiError(400, "Malformed query string") from None
+    given = params.get("status", [])
+    if repeated_status is not None and len(given) > 1:
+        if repeated_status == 400:
+            raise _bad("status", f"must be one value, got {len(given)}")
+        if repeated_status == 500:
+            raise ApiError(500, "Internal server error")
+        params["status"] = [given[0] if repeated_status == "first" else given[-1]]
     return ListQuery(
         types=_enum(params, "type", ASSET_TYPES),
         statuses=_enum(params, "status", STATUSES) or ("READY",),
