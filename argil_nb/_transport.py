@@ -171,7 +171,8 @@ class Transport:
         self.timeout = timeout
         self.limiter = limiter
         self.session = session if session is not None else requests.Session()
-        adapter = HTTPAdapter(
+        self._owns_session = session is None
+        adapter = self._adapter = HTTPAdapter(
             pool_connections=1,
             pool_maxsize=pool_size,
             max_retries=make_retry(max_retries, backoff_factor, limiter),
@@ -255,8 +256,10 @@ class Transport:
         return response
 
     def close(self) -> None:
-        """Close the pooled connections."""
-        self.session.close()
+        """Close the pooled connections; a session passed in stays open (it is its owner's)."""
+        self._adapter.close()
+        if self._owns_session:
+            self.session.close()
 
 
 def _describe(exc: requests.exceptions.RequestException) -> str:

@@ -8,7 +8,7 @@ The single calls are here; the batch calls delegate to the feature that owns the
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -101,9 +101,8 @@ class Client:
         key = api_key if api_key is not None else os.environ.get("ARGIL_API_KEY")
         if not isinstance(key, str) or not key.strip():
             raise InvalidArgument(
-                "No Argil API key: pass api_key=... or set the ARGIL_API_KEY environment "
-                "variable. To try argil_nb without a key, use argil_nb.connect(), which starts "
-                "the offline sandbox."
+                "No Argil API key. Pass api_key=... or set the ARGIL_API_KEY environment "
+                "variable; for the offline sandbox, call argil_nb.connect(sandbox=True)."
             )
         if base_url is None:
             base_url = os.environ.get("ARGIL_BASE_URL") or DEFAULT_BASE_URL
@@ -132,6 +131,7 @@ class Client:
             )
         self.rate_limiter = rate_limiter
         self.max_workers = max_workers
+        self._on_close: list[Callable[[], object]] = []  # connect(sandbox=True)'s release
         self._key_tail = key.strip()[-4:]
         self._http = Transport(
             key.strip(),
@@ -177,8 +177,12 @@ class Client:
         return f"Client(base_url={self.base_url!r}, api_key='…{self._key_tail}')"
 
     def close(self) -> None:
-        """Release pooled connections."""
+        """Release the pooled connections (a ``session=`` you passed stays yours to close),
+        and stop the sandbox ``connect(sandbox=True)`` started, once no open client uses it."""
         self._http.close()
+        closers, self._on_close = self._on_close, []
+        for closer in closers:
+            closer()
 
     def __enter__(self) -> Client:
         return self

@@ -13,8 +13,7 @@ The encoding, one rule per problem:
   A NUL is written as it is and comes back too: before pandas 3.1, whose C parser cuts a
   text at a NUL, :func:`read_csv` reads a file holding one with pandas' python parser.
   The index is not written (a read frame has a fresh RangeIndex). Schema columns and
-  ``error`` get their dtypes back; any other column comes back as ``string``; unused
-  unknown categories are not kept.
+  ``error`` get their dtypes back; any other column comes back as ``string``.
 * The write is atomic: a temporary file beside the target, then a rename. A new file gets
   the user's umask (0644 under the usual 022); an existing one keeps its mode.
 
@@ -38,12 +37,11 @@ import pandas as pd
 
 from ._checks import invalid
 from .errors import InvalidArgument
-from .frames import COLUMNS, STRING, c_parser_cuts_at_nul, categorical
+from .frames import COLUMNS, STRING, c_parser_cuts_at_nul
 
 __all__ = ["read_csv", "to_csv"]
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
-_CATEGORY_COLUMNS = ("type", "status")
 
 
 def _escape(value: object) -> object:
@@ -227,9 +225,5 @@ def read_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
                 ) from None
             frame[name] = parsed.dt.as_unit("ns")
             continue
-        texts = [_unescape(v) for v in values]
-        if name in _CATEGORY_COLUMNS:
-            frame[name] = categorical(name, texts)
-        else:
-            frame[name] = pd.array(texts, dtype=STRING)
+        frame[name] = pd.array([_unescape(v) for v in values], dtype=STRING)
     return frame[list(raw.columns)]

@@ -5,17 +5,19 @@ The schema (column, dtype):
 =============== ======================================================================
 id              string
 name            string
-type            category: AUDIO, IMAGE, VIDEO, then unknown values in first-seen order
-status          category: PROCESSING, READY, FAILED, then unknown values likewise
+type            string: AUDIO, IMAGE, VIDEO, or any other value as the server sent it
+status          string: PROCESSING, READY, FAILED, or any other value as the server sent it
 created_at      datetime64[ns, UTC]
 file_url        string
 thumbnail_url   string
 =============== ======================================================================
 
 ``string`` is ``pandas.StringDtype("python")`` (NA is ``pd.NA``): the same under pandas 2.2 and
-3.x, with or without pyarrow. The categories are held in a ``string`` Index too, for the same
-reason and so that a missing status or type shows ``<NA>`` like a missing text (an object
-Index would show ``NaN``).
+3.x, with or without pyarrow. ``type`` and ``status`` are text too, not categories: a
+categorical warned on every ``groupby`` under pandas 2.2 (``observed=False``), changed dtype
+in a ``concat`` with an unknown status on one side, and refused ``frame.loc[i, "status"] =
+"FAILED"`` on a frame without a FAILED row; text does none of that, and keeps an unknown
+value as it came.
 """
 
 from __future__ import annotations
@@ -29,9 +31,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._checks import is_missing
 from .errors import InvalidArgument
-from .models import ASSET_TYPES, STATUSES, Asset, normalize_ids, parse_timestamp
+from .models import Asset, normalize_ids, parse_timestamp
 
 __all__ = [
     "COLUMNS",
@@ -39,8 +40,6 @@ __all__ = [
     "STRING",
     "assets_frame",
     "c_parser_cuts_at_nul",
-    "categorical",
-    "category_dtype",
     "empty_frame",
     "ids_of",
     "naive_time_takes_previous_offset",
@@ -58,7 +57,6 @@ COLUMNS: tuple[str, ...] = (
     "file_url",
     "thumbnail_url",
 )
-_STRING_COLUMNS = ("id", "name", "file_url", "thumbnail_url")
 _API_KEYS = {
     "id": "id",
     "name": "name",
@@ -68,15 +66,6 @@ _API_KEYS = {
     "file_url": "fileUrl",
     "thumbnail_url": "thumbnailUrl",
 }
-_KNOWN = {"type": ASSET_TYPES, "status": STATUSES}
-
-
-def category_dtype(column: str, values: Iterable[Any] = ()) -> pd.CategoricalDtype:
-    """The dtype of ``type`` or ``status``: the known values, then unknown ones as seen."""
-    known = _KNOWN[column]
-    extra = (str(v) for v in dict.fromkeys(values) if not is_missing(v))
-    categories = pd.Index([*known, *(v for v in dict.fromkeys(extra) if v not in known)])
-    return pd.CategoricalDtype(categories=categories.astype(STRING), ordered=False)
 
 
 def _text(values: Sequence[Any]) -> pd.api.extensions.ExtensionArray:
@@ -85,24 +74,6 @@ def _text(values: Sequence[Any]) -> pd.api.extensions.ExtensionArray:
     # more dimensions ([[1, 2]] -> 2-d) and fails. np.fromiter keeps each value whole.
     flat = np.fromiter(values, dtype=object, count=len(values))
     return pd.array(flat, dtype=STRING)
-
-
-def categorical(column: str, values: Sequence[Any]) -> pd.Categorical:
-    """The ``type`` or ``status`` column: unknown values kept as text, never NaN."""
-    try:
-        uniques = dict.fromkeys(values)
-        plain = all(v is None or isinstance(v, str) for v in uniques)
-    except TypeError:  # a list or an object from the JSON (unhashable): shown as its text
-        plain = False
-    if not plain:
-        values = [None if is_missing(v) else str(v) for v in values]
-        uniques = dict.fromkeys(values)
-    dtype = category_dtype(column, uniques)
-    # Codes by dict lookup: about twice as fast as pandas hashing every value again.
-    lookup = {value: code for code, value in enumerate(dtype.categories)}
-    width = np.int16 if len(lookup) < 2**15 else np.int32  # hostile data: many unknowns
-    codes = np.fromiter((lookup.get(v, -1) for v in values), dtype=width, count=len(values))
-    return pd.Categorical.from_codes(codes, dtype=dtype)
 
 
 _NS_RANGE = (pd.Timestamp.min.tz_localize("UTC"), pd.Timestamp.max.tz_localize("UTC"))
@@ -157,16 +128,15 @@ def _explicit_utc(value: Any) -> Any:
 def schema_frame(columns: Mapping[str, Sequence[Any]]) -> pd.DataFrame:
     """Build a schema frame from raw column lists (keys: the schema's column names).
 
-    Strings become ``string``, ``type``/``status`` categories, ``created_at`` is parsed from
-    ISO 8601 text or datetimes (unreadable values become NaT).
+    Every column but ``created_at`` becomes ``string`` (a value that is not text, such as a
+    list from odd JSON, becomes its ``str()``); ``created_at`` is parsed from ISO 8601 text or
+    datetimes (unreadable values become NaT).
     """
     length = len(columns["id"])
     data: dict[str, Any] = {}
     for name in COLUMNS:
         values = columns.get(name, [None] * length)
-        if name in _KNOWN:
-            data[name] = categorical(name, values)
-        elif name == "created_at":
+        if name == "created_at":
             data[name] = _timestamps(values)
         else:
             data[name] = _text(values)

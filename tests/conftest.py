@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import signal
+import weakref
 from collections.abc import Iterator
 
 import pytest
@@ -50,8 +51,13 @@ def client(sandbox):
 
 @pytest.fixture(autouse=True)
 def _no_default_client_leaks(monkeypatch):
-    """connect() adopts its first client as the default: keep that within each test."""
+    """connect() makes the default client and a process-wide sandbox: keep both in the test."""
     monkeypatch.setattr(_default, "_default", None)
+    monkeypatch.setattr(_default, "_sandbox", None)
+    monkeypatch.setattr(_default, "_users", weakref.WeakSet())
+    yield
+    if _default._sandbox is not None:
+        _default._sandbox.stop()
 
 
 @pytest.fixture

@@ -533,8 +533,10 @@ CASES: list[Case] = [
     gives("show", "a frame without the schema columns", "rendered: missing cells empty, other columns shown",
           lambda e: an.show(pd.DataFrame({"x": ["<b>"]}))._repr_html_(), lambda html, e: "&lt;b&gt;" in html),
     # connect
-    fails("connect", "`sandbox=False`, no key", lambda e: an.connect(sandbox=False),
-          an.InvalidArgument, "does not fall back to the offline sandbox"),
+    fails("connect", "no key (`ARGIL_API_KEY` unset)", lambda e: an.connect(),
+          an.InvalidArgument, "for the offline sandbox, call argil_nb.connect(sandbox=True)"),
+    fails("connect", "`sandbox=True` with a `base_url`", lambda e: an.connect(sandbox=True, base_url="https://x.example"),
+          an.InvalidArgument, "connect(sandbox=True) makes its own base_url"),
     fails("connect", "a key and a plain-http remote `base_url`",
           lambda e: an.connect(api_key="k", base_url="http://api.example.com"), an.InvalidArgument, "uses plain http"),
     fails("connect", "an unknown option", lambda e: an.connect(api_key="k", colour="red"),

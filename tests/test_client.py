@@ -1,13 +1,18 @@
 """The client against a real sandbox on loopback: every endpoint and error path."""
 
+import threading
 import uuid
 
 import pytest
+import requests
 
 import argil_nb as an
+from argil_nb import _default
 from argil_nb.client import Client
 
 from .conftest import CANARY_KEY
+
+UNKNOWN = "00000000-0000-4000-8000-000000000000"
 
 
 def first_id(sandbox, status="READY"):
@@ -189,18 +194,81 @@ def test_connect_uses_the_key_when_set(monkeypatch, sandbox):
     assert an.connect().base_url == sandbox.base_url
 
 
-def test_connect_falls_back_to_a_sandbox_and_says_so(monkeypatch, capsys):
-    monkeypatch.delenv("ARGIL_API_KEY", raising=False)
-    client = an.connect()
-    out = capsys.readouterr().out
-    assert out.count("\n") == 1 and "sandbox" in out and client.base_url in out
-    assert len(client.list_assets()) > 0
+def sandbox_threads() -> int:
+    return sum(t.name.startswith("argil-sandbox") for t in threading.enumerate())
 
 
-def test_connect_without_sandbox_refuses(monkeypatch):
+def test_connect_without_a_key_raises_and_starts_nothing(monkeypatch):
     monkeypatch.delenv("ARGIL_API_KEY", raising=False)
-    with pytest.raises(an.InvalidArgument, match="ARGIL_API_KEY"):
-        an.connect(sandbox=False)
+    before = sandbox_threads()
+    for call in (an.connect, lambda: an.list_assets(), lambda: an.get_asset(UNKNOWN)):
+        with pytest.raises(an.InvalidArgument) as info:
+            call()
+        assert "ARGIL_API_KEY" in str(info.value) and "connect(sandbox=True)" in str(info.value)
+    assert sandbox_threads() == before
+
+
+def test_connect_sandbox_is_asked_for_and_says_so_in_one_line(capsys):
+    with an.connect(sandbox=True) as client:
+        out = capsys.readouterr().out
+        assert out.count("\n") == 1 and "offline sandbox" in out and client.base_url in out
+        assert len(client.list_assets()) > 0
+
+
+def test_a_rerun_connect_cell_reuses_one_sandbox_and_the_latest_is_the_default(capsys):
+    first = an.connect(sandbox=True, sandbox_options={"initial_assets": 3})
+    made = first.create_asset("https://media.example.com/re-run.png")
+    threads = sandbox_threads()
+    clients = [an.connect(sandbox=True, sandbox_options={"initial_assets": 3}) for _ in range(3)]
+    assert sandbox_threads() == threads  # no server more
+    assert {c.base_url for c in clients} == {first.base_url}
+    assert an.get_asset(made.id).id == made.id  # the same account: ids made earlier resolve
+    assert _default.default_client() is clients[-1]
+    assert "reused" in capsys.readouterr().out
+    for client in [first, *clients]:
+        client.close()
+
+
+def test_closing_the_last_client_stops_the_sandbox():
+    one = an.connect(sandbox=True)
+    two = an.connect(sandbox=True)
+    url = one.base_url
+    one.close()
+    assert len(two.list_assets(status="READY")) > 0  # still serving: two uses it
+    two.close()
+    with pytest.raises(requests.ConnectionError):
+        requests.get(url + "/assets", timeout=2)
+
+
+def test_a_sandbox_made_otherwise_is_replaced_only_when_no_client_uses_it():
+    client = an.connect(sandbox=True, sandbox_options={"initial_assets": 2})
+    with pytest.raises(an.InvalidArgument, match="close that client"):
+        an.connect(sandbox=True, sandbox_options={"initial_assets": 5})
+    faster = an.connect(sandbox=True, sandbox_options={"initial_assets": 2, "speed": 9.0})
+    assert faster.base_url == client.base_url  # changed in place
+    client.close()
+    faster.close()
+    other = an.connect(sandbox=True, sandbox_options={"initial_assets": 5})
+    assert len(other.list_assets()) == 5
+    other.close()
+
+
+def test_connect_sandbox_refuses_an_api_of_its_own_and_bad_options_leave_nothing_running():
+    before = sandbox_threads()
+    with pytest.raises(an.InvalidArgument, match="base_url"):
+        an.connect(sandbox=True, base_url="https://api.argil.ai/v1")
+    with pytest.raises(an.InvalidArgument, match="timeout"):
+        an.connect(sandbox=True, timeout=-1)
+    assert sandbox_threads() == before
+
+
+def test_a_session_passed_in_stays_open_after_close(sandbox):
+    session = requests.Session()
+    with sandbox.client(session=session) as client:
+        client.list_page()
+    response = session.get(sandbox.base_url + "/assets", headers={"x-api-key": sandbox.api_key})
+    assert response.status_code == 200  # still usable: the user's to close
+    session.close()
 
 
 def test_repr_shows_only_the_last_four_characters_of_the_key(client):
@@ -216,25 +284,10 @@ def test_list_page_headers(sandbox, client):
     assert len(page.assets) == 7
 
 
-def test_connect_with_a_bad_option_leaves_no_sandbox_running(monkeypatch):
-    import threading
-
-    monkeypatch.delenv("ARGIL_API_KEY", raising=False)
-    before = {t.name for t in threading.enumerate()}
-    with pytest.raises(an.InvalidArgument, match="timeout"):
-        an.connect(timeout=-1)
-    after = {t.name for t in threading.enumerate() if t.name.startswith("argil-sandbox")}
-    assert after <= before
-
-
-def test_connect_becomes_the_default_and_helpers_start_no_second_sandbox(monkeypatch, capsys):
-    from argil_nb import _default
-
-    monkeypatch.delenv("ARGIL_API_KEY", raising=False)
-    boxes = len(_default._sandboxes)
-    client = an.connect(sandbox_options={"initial_assets": 3})
+def test_the_helpers_and_watch_use_the_client_connect_made(monkeypatch):
+    client = an.connect(sandbox=True, sandbox_options={"initial_assets": 3})
     ids = client.list_assets()["id"].tolist()
-    assert an.get_assets(ids)["id"].tolist() == ids  # the same sandbox, not a new one
+    assert an.get_assets(ids)["id"].tolist() == ids
     assert an.get_asset(ids[0]).id == ids[0]
     assert an.list_assets()["id"].tolist() == ids
     done = client.list_assets(status="READY")["id"].tolist()[:1]
@@ -245,19 +298,6 @@ def test_connect_becomes_the_default_and_helpers_start_no_second_sandbox(monkeyp
         assert panel.frame["name"].notna().all()  # found: the default is client
     finally:
         panel.close()
-    assert len(_default._sandboxes) == boxes + 1
-    other = an.connect()
-    assert "not the default client" in capsys.readouterr().out
-    assert an.get_asset(ids[0]).id == ids[0] and other is not _default.default_client()
-    assert an.use(other) is other and _default.default_client() is other
-
-
-def test_a_helper_with_no_default_connects_once(monkeypatch):
-    from argil_nb import _default
-
-    monkeypatch.delenv("ARGIL_API_KEY", raising=False)
-    boxes = len(_default._sandboxes)
-    first = an.list_assets()
-    second = an.list_assets()
-    assert first["id"].tolist() == second["id"].tolist()
-    assert len(_default._sandboxes) == boxes + 1
+    other = an.use(an.Client(api_key="k", base_url=client.base_url))
+    assert _default.default_client() is other
+    client.close()

@@ -173,11 +173,7 @@ def assert_schema(frame: pd.DataFrame) -> None:
     for name in ("id", "name", "file_url", "thumbnail_url"):
         assert frame[name].dtype == STRING, name
     assert str(frame["created_at"].dtype) == "datetime64[ns, UTC]"
-    for name, known in (("type", ASSET_TYPES), ("status", STATUSES)):
-        dtype = frame[name].dtype
-        assert isinstance(dtype, pd.CategoricalDtype) and not dtype.ordered
-        assert tuple(dtype.categories[: len(known)]) == known
-        assert dtype.categories.dtype == STRING  # a missing status shows <NA>, as text does
+    assert frame["type"].dtype == STRING and frame["status"].dtype == STRING
 
 
 @settings(max_examples=100)
@@ -196,7 +192,7 @@ def test_assets_frame_of_random_dicts(records):
             got = row[column]
             assert (pd.isna(got) and want is pd.NA) or got == want, (column, data.get(key), got)
     unknown = {str(d["status"]) for d in records if d.get("status") not in (None, *STATUSES)}
-    assert unknown <= set(frame["status"].cat.categories)  # unknown statuses kept, never NaN
+    assert unknown <= set(frame["status"].dropna())  # unknown statuses kept, never NaN
 
 
 @settings(max_examples=100)
