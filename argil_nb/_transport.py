@@ -26,7 +26,7 @@ from requests.adapters import HTTPAdapter
 
 from ._checks import invalid, is_web_url
 from .errors import APIConnectionError, APIError, InvalidArgument, error_from_response
-from .waiting import RateLimiter, make_retry
+from .waiting import RateLimiter, Stopped, make_retry, raise_if_stopped
 
 __all__ = [
     "IMAGE_FORMATS",
@@ -231,6 +231,11 @@ class Transport:
         self, method: str, url: str, shown_path: str, *, params: Any, json: Any
     ) -> requests.Response:
         self.limiter.acquire(method)
+        try:
+            raise_if_stopped()  # Ctrl-C while this worker waited for its slot: not sent
+        except Stopped:
+            self.limiter.release(method)
+            raise
         try:
             response = self.session.request(
                 method,

@@ -19,14 +19,15 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed, wait
+from concurrent.futures import ThreadPoolExecutor, as_completed, wait
+from functools import partial
 from typing import Any
 
 from .errors import ArgilError, retold
 from .models import Asset, AssetSource
-from .waiting import BREAKER, TRANSIENT, Breaker, Hold, RateLimiter
+from .waiting import BREAKER, TRANSIENT, Breaker, Hold, RateLimiter, Stop, current_stop
 
-__all__ = ["PROGRESS_THRESHOLD", "Progress", "fetch_each", "run_all", "run_calls"]
+__all__ = ["PROGRESS_THRESHOLD", "Progress", "batch_stop", "fetch_each", "run_all", "run_calls"]
 
 log = logging.getLogger("argil_nb")
 
@@ -93,15 +94,33 @@ class Progress:
             self._bar.close()
 
 
+def _in_scope(stop: Stop, call: Callable[[], Any]) -> Callable[[], Any]:
+    def run() -> Any:
+        with stop.scope():
+            return call()
+
+    return run
+
+
+def batch_stop() -> Stop:
+    """The stop a batch's workers answer to: the enclosing batch's when this one runs inside
+    another's worker (one Ctrl-C stops both), else a new one."""
+    return current_stop() or Stop()
+
+
 def run_calls(
     pool: ThreadPoolExecutor, calls: Sequence[Callable[[], Any]]
 ) -> Iterator[tuple[int, Any, Exception | None]]:
     """Run calls on the pool; yield (index, result, ArgilError or None) as they finish.
 
-    A caller that stops early (Ctrl-C) leaves nothing behind: the calls not started are
-    cancelled and the running ones finished before it goes on.
+    A caller that stops early (Ctrl-C) leaves nothing behind and sends nothing more: the
+    calls not started are cancelled, those waiting for the rate limiter or a retry are
+    woken and send nothing (``waiting.Stop``), and those in flight are finished before it
+    goes on.
     """
-    futures: dict[Future[Any], int] = {pool.submit(call): i for i, call in enumerate(calls)}
+    stop = batch_stop()
+    futures = {pool.submit(_in_scope(stop, call)): i for i, call in enumerate(calls)}
+    finished = False
     try:
         for future in as_completed(futures):
             index = futures[future]
@@ -109,7 +128,10 @@ def run_calls(
                 yield index, future.result(), None
             except ArgilError as exc:
                 yield index, None, exc
+        finished = True
     finally:
+        if not finished:
+            stop.set()
         for future in futures:
             future.cancel()
         wait(futures)
@@ -121,8 +143,10 @@ def run_all(pool: ThreadPoolExecutor, calls: Sequence[Callable[[], Any]]) -> lis
     A failure stops the calls not started yet: they are never sent, and the running ones
     finish before this returns. The worker that failed stops them itself, so which calls
     were sent depends on the pool only, not on how fast the caller wakes (a listing that
-    failed once went on sending pages that changed what the caller read next).
+    failed once went on sending pages that changed what the caller read next). Ctrl-C
+    also wakes the calls waiting to send, which then send nothing (``waiting.Stop``).
     """
+    stop = batch_stop()
     failed = threading.Event()
 
     def guarded(call: Callable[[], Any]) -> Any:
@@ -134,11 +158,13 @@ def run_all(pool: ThreadPoolExecutor, calls: Sequence[Callable[[], Any]]) -> lis
             failed.set()
             raise
 
-    futures = [pool.submit(guarded, call) for call in calls]
+    futures = [pool.submit(_in_scope(stop, partial(guarded, call))) for call in calls]
     try:
         wait(futures)
-    except BaseException:  # Ctrl-C: send nothing more
+    except BaseException:  # Ctrl-C: send nothing more, and leave nothing running
         failed.set()
+        stop.set()
+        wait(futures)
         raise
     for future in futures:
         exc = future.exception()

@@ -50,6 +50,12 @@ def client(sandbox):
 
 
 @pytest.fixture(autouse=True)
+def _cache_in_tmp(monkeypatch, tmp_path_factory):
+    """create_assets keeps its default journals in the user's cache folder: a test's own."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+
+
+@pytest.fixture(autouse=True)
 def _no_default_client_leaks(monkeypatch):
     """connect() makes the default client and a process-wide sandbox: keep both in the test."""
     monkeypatch.setattr(_default, "_default", None)

@@ -392,7 +392,7 @@ CASES: list[Case] = [
     fails("client.create_assets", "`journal=` a file in a missing folder",
           lambda e: up(e, BATCH, journal=e.tmp / "no" / "j.jsonl"), an.InvalidArgument, "does not exist"),
     fails("client.create_assets", "`journal=5`", lambda e: up(e, BATCH, journal=5),
-          an.InvalidArgument, "journal must be a file path (str or pathlib.Path) or None, got int"),
+          an.InvalidArgument, "journal must be a file path (str or pathlib.Path), None or False, got int"),
     fails("client.create_assets", "`journal=` a CSV or any file that is not a journal (left as it is)",
           then(write("id,name\n1,a\n"), lambda e: up(e, BATCH, journal=e.tmp / "t.csv")),
           an.InvalidArgument, "is not an argil_nb upload journal (its first line is 'id,name'); it is left as it is"),

@@ -36,7 +36,7 @@ import urllib3.util.retry
 import argil_nb as an
 from argil_nb import listing
 from argil_nb.sandbox import Sandbox
-from argil_nb.waiting import BREAKER, request_seconds
+from argil_nb.waiting import BREAKER, RateLimiter, request_seconds
 
 from .conftest import CANARY_KEY
 
@@ -318,18 +318,19 @@ def test_outage_with_the_per_id_plan_sends_few_requests(sandbox, sleeps):
     sandbox.start()
 
 
-def test_a_short_outage_is_absorbed_by_the_retries(sandbox, monkeypatch):
+def test_a_short_outage_is_absorbed_by_the_retries(sandbox):
     """Down, then back after two backoff sleeps: get_assets returns everything."""
     slept: list[float] = []
 
-    def sleep(seconds: float) -> None:
+    def sleep(seconds: float) -> None:  # the limiter serves the retries' back-off
         slept.append(seconds)
         if len(slept) == 2:
             sandbox.start()
 
-    monkeypatch.setattr(urllib3.util.retry.time, "sleep", sleep)
     ids = ready_ids(sandbox)
-    client = outage_client(sandbox)
+    client = sandbox.client(
+        max_retries=4, backoff_factor=0.5, timeout=(2, 5), rate_limiter=RateLimiter(sleep=sleep)
+    )
     sandbox.stop()
     frame = client.get_assets(ids, progress=False)
     assert sorted(frame["id"]) == sorted(ids) and slept

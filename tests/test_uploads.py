@@ -159,3 +159,45 @@ def test_the_key_never_reaches_the_journal_or_the_errors(sandbox, client, tmp_pa
     frame = client.create_assets(URLS[:3], journal=journal, errors="coerce", progress=False)
     text = journal.read_text() + " ".join(frame["error"].dropna())
     assert "forbidden" in text and CANARY_KEY not in text and CANARY_KEY[-8:] not in text
+
+
+# -- the default journal ----------------------------------------------------------------------
+
+
+def test_the_same_call_run_again_uploads_nothing_with_no_journal_argument(sandbox, client):
+    first = client.create_assets(URLS, progress=False)
+    again = client.create_assets(URLS, progress=False)  # a re-run cell, a resumed notebook
+    assert again["id"].tolist() == first["id"].tolist()
+    assert posts(sandbox) == 12 and max(names_in(sandbox).values()) == 1
+    client.create_assets(URLS, journal=False, progress=False)  # asked for: no journal
+    assert posts(sandbox) == 24
+
+
+def test_the_default_journal_lives_in_the_cache_folder_and_old_ones_go(
+    sandbox, client, tmp_path, monkeypatch
+):
+    import os
+    import time
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    folder = tmp_path / "argil_nb" / "uploads"
+    client.create_assets(URLS[:2], progress=False)
+    (made,) = folder.glob("*.jsonl")
+    assert summary(read_journal(made))["done"] == 2
+    month = time.time() - 31 * 86400
+    os.utime(made, (month, month))
+    client.create_assets(URLS[2:4], progress=False)
+    assert len(list(folder.glob("*.jsonl"))) == 1 and not made.exists()
+
+
+def test_a_journal_keeps_no_query_string(sandbox, client, tmp_path):
+    signed = "https://bucket.example.com/b/clip.mp4?X-Amz-Signature=s3cr3t&X-Amz-Credential=AK"
+    path = tmp_path / "j.jsonl"
+    done = client.create_assets([signed], journal=path, progress=False)
+    assert done["url"].tolist() == [signed]  # the frame has the user's URL, whole
+    text = path.read_text()
+    assert "s3cr3t" not in text and "X-Amz" not in text
+    (intent,) = [r for r in read_journal(path) if r.get("event") == "intent"]
+    assert intent["url"] == "https://bucket.example.com/b/clip.mp4?…"
+    again = client.create_assets([signed], journal=path, progress=False)
+    assert again["id"].tolist() == done["id"].tolist() and posts(sandbox) == 1

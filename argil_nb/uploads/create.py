@@ -30,15 +30,17 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import warnings
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from datetime import timedelta
+from pathlib import Path
 from typing import Any, Protocol
 
 import pandas as pd
 
 from .._checks import check_choice, is_missing
-from ..batch import Progress
+from ..batch import Progress, batch_stop
 from ..errors import (
     APIConnectionError,
     APIError,
@@ -53,8 +55,8 @@ from ..errors import (
 )
 from ..frames import ERROR_COLUMN, STRING, assets_frame, empty_frame
 from ..models import Asset, canonical_id
-from ..waiting import BREAKER, QUIET_AFTER, Breaker, Settle, settle_seconds
-from .journal import Journal, check_journal_path, open_journal
+from ..waiting import BREAKER, QUIET_AFTER, Breaker, Settle, Stop, Stopped, settle_seconds
+from .journal import Journal, check_journal_path, default_journal, open_journal
 from .reconcile import ClockSource, Lost, ServerClock, find_lost
 from .rows import UploadRow, upload_rows
 
@@ -223,9 +225,31 @@ class _Batch:
         todo, self.todo = self.todo, []
         breaker = Breaker()
         workers = max(1, min(self.client.max_workers, len(todo)))
-        with ThreadPoolExecutor(workers, thread_name_prefix="argil-upload") as pool:
-            for future in [pool.submit(self._post, index, breaker) for index in todo]:
-                future.result()
+        stop = batch_stop()
+        pool = ThreadPoolExecutor(workers, thread_name_prefix="argil-upload")
+        futures = {pool.submit(self._scoped, stop, index, breaker): index for index in todo}
+        try:
+            wait(futures)
+        except BaseException:
+            # Ctrl-C: the rows not started are not sent, those waiting for their slot are
+            # woken and send nothing, those in flight are settled (their answer recorded).
+            stop.set()
+            for future in futures:
+                future.cancel()
+            wait(futures)
+            raise
+        finally:
+            pool.shutdown(wait=False)
+            for future, index in futures.items():
+                if future.cancelled():
+                    with self._lock:
+                        self.todo.append(index)
+        for future in futures:
+            future.result()  # a bug in _post, not a row's failure: raise it
+
+    def _scoped(self, stop: Stop, index: int, breaker: Breaker) -> None:
+        with stop.scope():
+            self._post(index, breaker)
 
     def _post(self, index: int, breaker: Breaker) -> None:
         row = self.rows[index]
@@ -245,6 +269,11 @@ class _Batch:
             asset = breaker.call(lambda: self._create(row))
             if isinstance(asset, RateLimitError):
                 raise asset
+            if isinstance(asset, Stopped):  # Ctrl-C before it was sent
+                self.book.absent(row)
+                with self._lock:
+                    self.todo.append(index)
+                return
             if asset is None:  # the breaker tripped meanwhile: not sent
                 self.book.absent(row)
                 self._not_sent(index, breaker)
@@ -272,12 +301,13 @@ class _Batch:
             except JournalError as journal_error:
                 self.stopped = self.stopped or journal_error
 
-    def _create(self, row: UploadRow) -> Asset | RateLimitError:
+    def _create(self, row: UploadRow) -> Asset | RateLimitError | Stopped:
         """One POST; a 429 (after the transport's retries) is returned, not raised: the
-        server answered, so it does not count towards the breaker's outage."""
+        server answered, so it does not count towards the breaker's outage. Nor does a
+        POST that Ctrl-C kept from being sent."""
         try:
             return self.client.create_asset(row.url, name=row.name, type=row.type)
-        except RateLimitError as exc:
+        except (RateLimitError, Stopped) as exc:
             return exc
 
     def _not_sent(self, index: int, breaker: Breaker) -> None:
@@ -336,9 +366,10 @@ def create_assets(
         columns (missing or blank cells: the name from the URL's file name, the type from
         its extension). Names must be unique within the batch.
     journal
-        A file path: the batch is journaled there and a later call with the same items and
-        journal resumes it (rows uploaded are fetched, not uploaded again). None: no
-        journal; the batch is still exactly once within this call.
+        None: a journal in the user's cache folder, one per API and set of items
+        (``journal.default_journal``), so the same call run again resumes the batch. A file
+        path: the journal is kept there. False: none; the batch is exactly once within
+        this call only.
     errors
         ``"raise"``: after the batch, raise :class:`BatchError` when a row failed.
         ``"coerce"``: return every row, failed ones with NA fields and an ``error`` column.
@@ -366,10 +397,12 @@ def create_assets(
     """
     check_choice("errors", errors, ("raise", "coerce"))
     rows = upload_rows(items)
-    if journal is not None:
+    if journal is not None and journal is not False:
         check_journal_path(journal)
     if not rows:
         return _result([], {}, {}, errors)
+    if journal is None:
+        journal = _default_journal(client.base_url, rows)
     book = open_journal(journal, client.base_url)
     seconds = settle_seconds(client.timeout)
     bar = Progress(progress, len(rows), "argil uploading", "asset", client.rate_limiter)
@@ -380,9 +413,42 @@ def create_assets(
                 client, rows, book, bar, settle or Settle(seconds), ServerClock(client, wall)
             )
             batch.load()
-            batch.run()
+            try:
+                batch.run()
+            except KeyboardInterrupt:
+                raise _interrupted(rows, batch, book.path) from None
     finally:
         bar.close()
     if batch.stopped is not None:
         raise batch.stopped
     return _result(rows, batch.assets, batch.errors, errors)
+
+
+def _default_journal(base_url: str, rows: list[UploadRow]) -> Path | bool:
+    try:
+        return default_journal(base_url, rows)
+    except OSError as exc:
+        warnings.warn(
+            f"argil_nb could not keep this batch's journal in the cache folder ({exc}): the "
+            "batch is exactly once within this call, but running it again after an interrupt "
+            "uploads it again. Pass journal=PATH to keep one elsewhere.",
+            stacklevel=3,
+        )
+        return False
+
+
+def _interrupted(rows: list[UploadRow], batch: _Batch, path: Path | None) -> KeyboardInterrupt:
+    """Ctrl-C: what was made, and how to finish; the frame of what was made as ``.frame``."""
+    made = sum(1 for row in rows if row.index in batch.assets)
+    if path is not None:
+        how = f"Run the same call again: it uploads only the rest (the journal is {path})."
+    else:
+        how = "Without a journal, running it again uploads every row again: pass the rest."
+    stop = KeyboardInterrupt(
+        f"create_assets stopped by Ctrl-C: {made} of {len(rows)} rows uploaded, nothing more "
+        f"was sent. {how} The rows uploaded are in .frame."
+    )
+    stop.frame = _result(  # type: ignore[attr-defined]
+        [r for r in rows if r.index in batch.assets], batch.assets, {}, "raise"
+    )
+    return stop

@@ -1,7 +1,11 @@
 """The upload journal: an append-only JSON Lines file that makes a batch resumable.
 
-``create_assets(items, journal="uploads.jsonl")`` writes one JSON object per line, each
-written in one ``write`` and fsynced before the batch goes on::
+Every ``create_assets`` call keeps one: by default in the user's cache folder
+(:func:`default_journal`: one file per API and set of items, so the same call run again
+after Ctrl-C, a crash or a dead kernel uploads only what is missing; removed after
+:data:`KEEP_DAYS` days unused), or at the path given (``journal="uploads.jsonl"``);
+``journal=False`` keeps it in memory only. It holds one JSON object per line, each written
+in one ``write`` and fsynced before the batch goes on::
 
     {"journal":"argil_nb uploads","version":1,"base_url":"https://api.argil.ai/v1","created":T}
     {"event":"batch","keys":["3b1f…",…],"rows":300,"at":T}        rows new to the journal
@@ -11,11 +15,13 @@ written in one ``write`` and fsynced before the batch goes on::
     {"event":"refused","key":K,"status":400,"at":T}    answered without creating (4xx, 429)
     {"event":"torn","at":T}                  the line before is a write cut short by a crash
 
-``K`` is a row's key (:attr:`argil_nb.uploads.rows.UploadRow.key`: its URL, name and type), ``T``
-an ISO 8601 UTC time. An intent's ``at`` is a lower bound of the server's clock when it was
-written (``clock: "server"``, from the ``Date`` of its answers), or the local clock when
-the server sends no ``Date`` (``"local"``). The key is never written, nor anything else
-secret: the journal can be shared.
+``K`` is a row's key (:attr:`argil_nb.uploads.rows.UploadRow.key`: a hash of its URL, name
+and type), ``U`` its URL without the query string and fragment (:func:`shown_url`: a
+pre-signed URL's signature is a secret), ``T`` an ISO 8601 UTC time. An intent's ``at`` is a
+lower bound of the server's clock when it was written (``clock: "server"``, from the
+``Date`` of its answers), or the local clock when the server sends no ``Date``
+(``"local"``). The API key is never written. The names and the URLs' paths are: share a
+journal as you would the item list.
 
 A row's state is its last record: none, ``absent`` or ``refused``: not uploaded; ``done``:
 uploaded, with that id; ``intent``: maybe uploaded, to be looked for (from the earliest
@@ -25,23 +31,28 @@ The file is only ever appended to, under an exclusive lock (``flock``) so that t
 processes cannot run one batch at once. A write that fails (a full disk) is taken back to
 the previous length, so the file holds whole records only. A crash can still cut the last
 line short: it is ignored, and the next writer ends it with a newline and a ``torn``
-record. A journal is never rewritten, truncated (beyond taking back a failed write) or
-removed.
+record. A journal is never rewritten or truncated (beyond taking back a failed write), and
+only a default one is ever removed (unused for :data:`KEEP_DAYS` days).
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import json
 import logging
 import os
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
+
+import platformdirs
 
 from .._checks import invalid
 from ..errors import InvalidArgument, JournalError
@@ -54,11 +65,14 @@ except ImportError:  # pragma: no cover - Windows: no lock
     fcntl = None  # type: ignore[assignment]
 
 __all__ = [
+    "KEEP_DAYS",
     "Journal",
     "RowState",
     "check_journal_path",
+    "default_journal",
     "open_journal",
     "read_journal",
+    "shown_url",
     "summary",
 ]
 
@@ -137,7 +151,7 @@ class Journal:
 
     def intent(self, row: UploadRow, at: datetime, clock: str) -> None:
         """Before a POST: the row is about to be sent (``at``: a lower bound, see above)."""
-        record = {"event": "intent", "key": row.key, "row": row.index, "url": row.url}
+        record = {"event": "intent", "key": row.key, "row": row.index, "url": shown_url(row.url)}
         record.update(name=row.name, type=row.type, at=iso(at), clock=clock)
         self._add(record)
 
@@ -263,10 +277,44 @@ def _directory(path: Path) -> InvalidArgument:
     )
 
 
+KEEP_DAYS = 30
+"""Default journals not written to for this many days are removed (when another is opened)."""
+
+
+def shown_url(url: str) -> str:
+    """The URL as a journal keeps it: without its query string and fragment, which may hold
+    a pre-signed URL's signature (the row's key, a hash, still tells the rows apart)."""
+    parts = urlsplit(url)
+    if not (parts.query or parts.fragment):
+        return url
+    return parts._replace(query="", fragment="").geturl() + "?…"
+
+
+def default_journal(
+    base_url: str, rows: Iterable[UploadRow], *, folder: Path | None = None
+) -> Path:
+    """Where ``create_assets`` keeps a batch's journal when given none: the user's cache
+    folder (``platformdirs``), one file per API and set of items, so that the same call run
+    again resumes it. Journals older than :data:`KEEP_DAYS` days there are removed.
+
+    Raises ``OSError`` when the folder cannot be made.
+    """
+    folder = folder or platformdirs.user_cache_path("argil_nb") / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    text = json.dumps([base_url, sorted(row.key for row in rows)])
+    path = folder / f"{hashlib.sha256(text.encode()).hexdigest()[:24]}.jsonl"
+    cutoff = time.time() - KEEP_DAYS * 86400
+    for old in folder.glob("*.jsonl"):
+        with contextlib.suppress(OSError):
+            if old != path and old.stat().st_mtime < cutoff:
+                old.unlink()
+    return path
+
+
 def check_journal_path(journal: object) -> Path:
     """``journal`` as a Path, when it can name a journal file; else InvalidArgument."""
     if not isinstance(journal, (str, os.PathLike)):
-        raise invalid("journal", "a file path (str or pathlib.Path) or None", type(journal))
+        raise invalid("journal", "a file path (str or pathlib.Path), None or False", type(journal))
     path = Path(journal)
     if path.is_dir():
         raise _directory(path)
@@ -305,7 +353,7 @@ def open_journal(journal: object, base_url: str) -> Journal:
     JournalError
         When the file cannot be created, locked (another process uses it) or written.
     """
-    if journal is None:
+    if journal is None or journal is False:
         return Journal()
     path = check_journal_path(journal)
     created = False

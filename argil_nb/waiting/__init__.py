@@ -35,7 +35,7 @@ from .backoff import (
     Backoff,
     Breaker,
 )
-from .interrupt import Interrupts
+from .interrupt import Interrupts, Stop, Stopped, current_stop, pause, raise_if_stopped
 from .limiter import (
     ARGIL_READS_PER_MINUTE,
     ARGIL_WRITES_PER_MINUTE,
@@ -77,9 +77,14 @@ __all__ = [
     "Interrupts",
     "RateLimiter",
     "Settle",
+    "Stop",
+    "Stopped",
     "argil_budget",
+    "current_stop",
     "kind_of",
     "make_retry",
+    "pause",
+    "raise_if_stopped",
     "request_seconds",
     "settle_seconds",
 ]

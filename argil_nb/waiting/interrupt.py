@@ -7,16 +7,19 @@ loop such as ``argil-nb watch`` or ``wait()`` polls on as if nothing happened (`
 on pandas 2.2, Ctrl-C soon after its first line, 2 busy cores: 5 runs in 855;
 ``scripts/ctrl_c_stress.py``). :class:`Interrupts` remembers the signal as well, and the
 loop asks it once a round.
+
+A batch's worker threads never see Ctrl-C: :class:`Stop` tells them (see below).
 """
 
 from __future__ import annotations
 
 import signal
 import threading
+import time
 from types import FrameType, TracebackType
 from typing import Any
 
-__all__ = ["Interrupts"]
+__all__ = ["Interrupts", "Stop", "Stopped", "current_stop", "pause", "raise_if_stopped"]
 
 
 class Interrupts:
@@ -57,3 +60,79 @@ class Interrupts:
         if self.seen:
             self.seen = False
             raise KeyboardInterrupt
+
+
+# -- stopping a batch's workers -------------------------------------------------------------
+# Ctrl-C reaches the main thread only. A batch's workers may be asleep in the rate limiter
+# (a slot seconds away at a write limit) or in a retry's back-off; woken later, they would
+# send what the user asked to stop. So a batch gives its workers a Stop: their waits are
+# cut short when it is set, and nothing is sent after it (the transport and the retry ask
+# raise_if_stopped() just before sending).
+
+_scope = threading.local()
+
+
+class Stopped(Exception):
+    """Raised in a worker, instead of sending a request, once its batch was told to stop."""
+
+
+class Stop:
+    """One batch's stop signal; its workers run inside :meth:`scope`."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def set(self) -> None:
+        """Stop: every wait of the batch's workers ends now, and none of them sends again."""
+        self._event.set()
+
+    def is_set(self) -> bool:
+        """Whether :meth:`set` was called."""
+        return self._event.is_set()
+
+    def wait(self, seconds: float) -> bool:
+        """Wait up to ``seconds``, less once stopped; True when stopped."""
+        return self._event.wait(seconds)
+
+    def scope(self) -> _Scope:
+        """The calling thread's waits and requests answer to this stop while inside."""
+        return _Scope(self)
+
+
+class _Scope:
+    def __init__(self, stop: Stop) -> None:
+        self.stop = stop
+        self.outer: Stop | None = None
+
+    def __enter__(self) -> Stop:
+        self.outer = getattr(_scope, "stop", None)
+        _scope.stop = self.stop
+        return self.stop
+
+    def __exit__(self, *exc: object) -> None:
+        _scope.stop = self.outer
+
+
+def current_stop() -> Stop | None:
+    """The stop of the batch the calling thread works for, if any."""
+    stop: Stop | None = getattr(_scope, "stop", None)
+    return stop
+
+
+def pause(seconds: float) -> None:
+    """Sleep ``seconds``, or less if the calling thread's batch is told to stop meanwhile.
+
+    Outside a batch's worker it is ``time.sleep`` (which Ctrl-C interrupts in the main thread).
+    """
+    stop: Stop | None = getattr(_scope, "stop", None)
+    if stop is None:
+        time.sleep(seconds)
+    else:
+        stop.wait(seconds)
+
+
+def raise_if_stopped() -> None:
+    """Raise :class:`Stopped` when the calling thread's batch was told to stop."""
+    stop: Stop | None = getattr(_scope, "stop", None)
+    if stop is not None and stop.is_set():
+        raise Stopped("the batch was stopped (Ctrl-C): nothing more is sent")

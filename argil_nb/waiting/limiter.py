@@ -37,6 +37,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from .headers import parse_rate_limit, parse_retry_after
+from .interrupt import pause
 
 __all__ = [
     "ARGIL_READS_PER_MINUTE",
@@ -77,7 +78,7 @@ READS, WRITES = "reads", "writes"
 
 
 def _sleep(seconds: float) -> None:
-    time.sleep(seconds)
+    pause(seconds)  # cut short when the waiting worker's batch is stopped (Ctrl-C)
 
 
 def argil_budget(host: str, kind: str) -> float | None:

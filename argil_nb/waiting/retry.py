@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import logging
 import random
-import time
 from typing import TYPE_CHECKING, Any
 
 from urllib3.util.retry import Retry
 
+from .interrupt import Stopped, pause, raise_if_stopped
 from .limiter import RETRY_AFTER_MAX, RateLimiter
 
 if TYPE_CHECKING:
@@ -112,7 +112,13 @@ class ArgilRetry(Retry):
         if self.limiter is not None:
             self.limiter.acquire(method, at_least=seconds)
         elif seconds > 0:
-            time.sleep(seconds)
+            pause(seconds)
+        try:
+            raise_if_stopped()  # Ctrl-C during the back-off: no retry is sent
+        except Stopped:
+            if self.limiter is not None:
+                self.limiter.release(method)
+            raise
 
 
 def _error_name(last: Any) -> str:
