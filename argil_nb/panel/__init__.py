@@ -134,7 +134,8 @@ class StatusPanel(anywidget.AnyWidget):
     output is replaced by a saved view (the header, the page shown and a link that downloads
     the table as CSV), as :meth:`close` does: a notebook saved then shows its last state
     after the kernel is gone, where a widget would show "model not found". Display the panel
-    again (``panel`` in a cell) for a live view of the finished panel.
+    again (``panel`` in a cell) for a live view of the finished panel: that one stays live
+    until :meth:`close`, which leaves the saved view in its place.
     """
 
     _esm = _HERE / "panel.js"
@@ -403,7 +404,7 @@ class StatusPanel(anywidget.AnyWidget):
             self._state_text(view) if live or not self._closed else "closed",
             timing_line(view, self._watching),
             rows=query.layout == "list",
-            inline=self._saved_thumbs,
+            inline={**self._data.inlined(), **self._saved_thumbs},
             download=download,
         )
         data: dict[str, Any] = {"text/plain": repr(self), "text/html": html}
@@ -527,21 +528,21 @@ class StatusPanel(anywidget.AnyWidget):
         The saved view embeds a sandbox's thumbnails of the page shown (they die with it);
         ``inline_thumbnails`` inlines READY ones for the browser, a few per poll.
         """
-        page = self._data.view(self._current_query()).cards
-        self._saved_thumbs.update(inline_sources(self._data.thumbnails([c.id for c in page])))
         session = self._inline_thumbs
-        if session is None or len(self._tried) >= MAX_INLINE:
-            return
-        todo = [u for u in self._data.thumbnails() if u not in self._tried][:INLINE_PER_POLL]
-        self._tried.update(todo)
-        found = self._executor().map(lambda url: fetch_image(session, url), todo)
-        self._data.inline(
-            {
-                url: f"data:image/{got[1]};base64,{_b64(got[0])}"
-                for url, got in zip(todo, found, strict=True)
-                if got is not None
-            }
-        )
+        if session is not None and len(self._tried) < MAX_INLINE:
+            todo = [u for u in self._data.thumbnails() if u not in self._tried][:INLINE_PER_POLL]
+            self._tried.update(todo)
+            found = self._executor().map(lambda url: fetch_image(session, url), todo)
+            self._data.inline(
+                {
+                    url: f"data:image/{got[1]};base64,{_b64(got[0])}"
+                    for url, got in zip(todo, found, strict=True)
+                    if got is not None
+                }
+            )
+        page = [c.id for c in self._data.view(self._current_query()).cards]
+        todo = [u for u in self._data.thumbnails(page) if u not in self._saved_thumbs]
+        self._saved_thumbs.update(inline_sources(todo))
 
     def _notify_all(self, transitions: list[Transition]) -> None:
         if not transitions:

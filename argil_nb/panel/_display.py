@@ -69,7 +69,7 @@ class LiveDisplay:
         self._done = done
         self._parents: list[dict[str, Any]] = []  # the cells that displayed it
         self._live = False  # a live view is out there
-        self._late: str | None = None  # msg_id of a cell that displayed it finished already
+        self._late = False  # displayed once finished already: live until close()
 
     @property
     def live(self) -> bool:
@@ -79,8 +79,8 @@ class LiveDisplay:
     def show(self) -> None:
         """Display the panel live (a cell's result, or ``display(panel)``).
 
-        Shown when already finished, it stays live until a later cell has run (the user
-        wanted to look at it), or until ``close()``.
+        Shown when already finished, it stays live until ``close()``: the user asked to
+        filter, search or export it.
         """
         from IPython.display import display
 
@@ -91,29 +91,22 @@ class LiveDisplay:
         if parent is not None and parent not in self._parents:
             self._parents.append(parent)
         self._live = True
-        self._late = (parent or {}).get("msg_id", "") if self._done() else None
+        self._late = self._done()
         _displays.add(self)
         if shell is not None and id(shell) not in _hooked:
             shell.events.register("post_run_cell", _after_cell)
             _hooked.add(id(shell))
 
-    def settle(self, *, force: bool = False, after_cell: bool = False) -> bool:
+    def settle(self, *, force: bool = False) -> bool:
         """Replace the live outputs by the static bundle if the panel is done; True if sent.
 
-        ``force``: whatever the panel's state (it is closing). ``after_cell``: called at the
-        end of a cell (a display made once finished waits for a later cell). On the panel's
-        own threads, nothing.
+        ``force``: whatever the panel's state (it is closing). On the panel's own threads,
+        nothing.
         """
         if not self._live or threading.current_thread().name.startswith("argil-panel"):
             return False  # the panel's own threads never display
-        if not force:
-            if not self._done():
-                return False
-            if self._late is not None:
-                shell = _shell()
-                current = (_parent_of(shell) or {}).get("msg_id", "")
-                if not after_cell or current == self._late:
-                    return False
+        if not force and (self._late or not self._done()):
+            return False
         with _lock:  # the main thread and a subshell's may both get here
             if not self._live:
                 return False
@@ -162,7 +155,7 @@ def _after_cell(*_args: object) -> None:
     """After each cell: every finished panel leaves its saved view."""
     for shown in list(_displays):
         try:
-            shown.settle(after_cell=True)
+            shown.settle()
         except Exception:  # a hook must never break the user's cell
             import logging
 

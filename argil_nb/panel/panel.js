@@ -62,6 +62,7 @@ function render({ model, el }) {
   let header = null;
   let query = { ...model.get("_query") };
   let asked = null;  // the sync in flight: {seq, at}
+  let answered = Date.now();  // when the kernel last said anything
   let seq = 0;
   let ticks = 0;
   let exported = null;  // {text, key}: what the last export did, for that query
@@ -86,7 +87,7 @@ function render({ model, el }) {
   const state = h("span", "argil-state argil-live", "connecting to the kernel…");
   const change = h("span", "argil-change");
   const stale = h("span", "argil-stale",
-    "kernel disconnected: this panel no longer updates (filter, search and pages still work)");
+    "no answer from the kernel: this panel no longer updates (filter, search and pages still work)");
   line.append(state, change, stale);
 
   const controls = h("div", "argil-controls");
@@ -147,7 +148,7 @@ function render({ model, el }) {
   // -- talking to the kernel ----------------------------------------------------------
 
   function send(message) {
-    if (!root.classList.contains("argil-disconnected")) model.send(message);
+    if (message.k === "sync" || !root.classList.contains("argil-disconnected")) model.send(message);
   }
 
   function sync() {
@@ -159,6 +160,7 @@ function render({ model, el }) {
 
   function onMessage(message, buffers) {
     if (!message || typeof message !== "object") return;
+    answered = Date.now();
     if (message.k === "state") {
       if (asked && message.re === asked.seq) asked = null;
       if (message.rows && (message.full || message.f <= have)) {
@@ -403,10 +405,14 @@ function render({ model, el }) {
   model.on("change:_query", onQuery);
   model.on("change:_notify", onNotify);
 
-  // After a kernel restart ipywidgets marks the view "jupyter-widgets-disconnected".
+  // After a kernel restart the model's comm is no longer live (ipywidgets also marks its
+  // own views "jupyter-widgets-disconnected").
+  // A kernel that has not answered for 15 s is gone (or stuck in a long cell, where widget
+  // messages wait: ipykernel 7 in JupyterLab answers them in a subshell even then).
+  const disconnected = () => !!el.closest(".jupyter-widgets-disconnected")
+    || (asked !== null && Date.now() - answered > 15000);
   const gone = () => {
-    const off = el.classList.contains("jupyter-widgets-disconnected")
-      || !!el.closest(".jupyter-widgets-disconnected");
+    const off = disconnected();
     root.classList.toggle("argil-disconnected", off);
     for (const b of [pause, refresh, exportButton, closeButton, notify]) {
       if (off) b.disabled = true;
@@ -420,6 +426,7 @@ function render({ model, el }) {
   // The front end asks on its own timer: the kernel answers at once, from what it has.
   const timer = setInterval(() => {
     ticks += 1;
+    if (root.classList.contains("argil-disconnected") !== disconnected()) gone();
     if (header && header.done && have >= 0 && ticks % Math.ceil(5000 / every)) return;
     sync();
   }, every);
