@@ -112,10 +112,33 @@ def wait(ids: Any, *, timeout: float = 600, progress: bool | None = None) -> pd.
 def watch(
     ids_or_frame: Any, *, client: Client | None = None, interval: float = 2.0, **options: Any
 ) -> StatusPanel:
-    """A live :class:`StatusPanel` over these assets, refreshing every ``interval`` seconds.
+    """A live :class:`StatusPanel` over these assets, polling every ``interval`` seconds.
 
-    Display it as a cell's result; it polls in the background until every asset is READY
-    or FAILED, or until it is closed. ``options`` go to :class:`StatusPanel`.
+    Show it as a cell's last expression (JupyterLab, Notebook 7, VS Code, Colab, and marimo,
+    where it is a ``mo.ui.anywidget``). It polls in a background thread until every asset
+    is READY, FAILED or not found, and then leaves a saved view in the notebook.
+
+    Parameters
+    ----------
+    ids_or_frame
+        Asset ids (a list or Series), or a frame with an ``id`` column.
+    client
+        The client to poll with; the default client (:func:`connect`) when None.
+    interval
+        Seconds between polls.
+    **options
+        Passed to :class:`StatusPanel` (``page_size``, ``layout``, ``export_path``,
+        ``notify``, ...).
+
+    Returns
+    -------
+    StatusPanel
+        The panel, already polling.
+
+    Examples
+    --------
+    >>> panel = an.watch(ids)  # doctest: +SKIP
+    >>> panel                  # doctest: +SKIP
     """
     from .panel import StatusPanel
 
@@ -127,7 +150,7 @@ def watch(
 
 
 def __getattr__(name: str) -> Any:
-    if name == "StatusPanel":  # imported lazily: ipywidgets is slow to import
+    if name == "StatusPanel":  # imported lazily: ipywidgets and anywidget are slow to import
         from .panel import StatusPanel
 
         return StatusPanel

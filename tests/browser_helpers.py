@@ -285,45 +285,49 @@ JS_PANEL = """(cellIndex) => {
   const cell = document.querySelectorAll('.jp-Notebook .jp-Cell')[cellIndex];
   const root = cell && cell.querySelector('.jp-OutputArea');
   if (!root) return null;
+  return window.__argilProbe(root);
+}"""
+
+# What a panel shows, read from the DOM (defined once per page; marimo's shadow roots too).
+JS_PROBE = """() => { window.__argilProbe = (root) => {
   const rect = (e) => {
     const r = e.getBoundingClientRect();
     return {x: r.left, y: r.top, w: r.width, h: r.height, right: r.right, bottom: r.bottom};
   };
-  const shown = (e) => e && getComputedStyle(e).display !== 'none' && e.offsetParent !== null;
-  const cards = [...root.querySelectorAll('.argil-card')]
-    .filter(c => shown(c.closest('.widget-html') || c))
-    .map(c => {
-      const name = c.querySelector('.argil-name');
-      const badge = c.querySelector('.argil-badge');
-      const placeholder = c.querySelector('.argil-thumb-placeholder');
-      const note = c.querySelector('.argil-note');
-      const created = c.querySelector('.argil-created');
-      return {
-        name: name ? name.textContent : null,
-        title: name ? name.getAttribute('title') : null,
-        nameCut: name ? name.scrollWidth > name.clientWidth + 1 : false,
-        createdLines: created ? Math.round(created.getBoundingClientRect().height / 17) : 0,
-        status: badge ? badge.textContent : null,
-        placeholder: placeholder ? placeholder.textContent : null,
-        note: note ? note.textContent : null,
-        imgs: [...c.querySelectorAll('img')].map(i => ({
-          src: i.getAttribute('src'), complete: i.complete, width: i.naturalWidth})),
-        text: c.textContent,
-        box: rect(c),
-        cell: rect(c.closest('.widget-html') || c.parentElement),
-      };
-    });
+  const panel = root.querySelector('.argil-panel');
+  const text = (sel) => { const e = panel && panel.querySelector(sel); return e ? e.textContent : null; };
+  const cards = panel ? [...panel.querySelectorAll('.argil-grid .argil-card')].map(c => {
+    const name = c.querySelector('.argil-name');
+    const note = c.querySelector('.argil-note');
+    const holder = c.querySelector('.argil-thumb-placeholder');
+    return {
+      name: name.textContent, title: name.getAttribute('title'),
+      nameCut: name.scrollWidth > name.clientWidth + 1,
+      status: c.querySelector('.argil-badge').textContent,
+      placeholder: holder ? holder.textContent : null,
+      placeholderFits: holder ? holder.scrollWidth <= holder.clientWidth + 1 : true,
+      note: note.textContent.trim(), noteCut: note.scrollWidth > note.clientWidth + 1,
+      imgs: [...c.querySelectorAll('img')].map(i => ({
+        src: i.getAttribute('src'), complete: i.complete, width: i.naturalWidth})),
+      text: c.textContent, box: rect(c), cell: rect(c.parentElement),
+    };
+  }) : [];
+  const snapshot = root.querySelector('.argil-snapshot');
   const link = root.querySelector('a[download]');
   return {
-    labels: [...root.querySelectorAll('.widget-label')].map(e => e.textContent),
-    cards,
-    live: !!root.querySelector('.argil-panel'),
-    snapshot: root.querySelector('.argil-snapshot') ? root.querySelector('.argil-snapshot')
-      .innerText : null,
+    live: !!panel, cards,
+    progress: text('.argil-progress'), state: text('.argil-state'), timing: text('.argil-timing'),
+    exportLabel: text('.argil-export-label'), empty: panel && !panel.querySelector('.argil-empty').hidden
+      ? text('.argil-empty') : null,
+    page: text('.argil-page'),
+    stale: panel ? getComputedStyle(panel.querySelector('.argil-stale')).display !== 'none' : false,
+    disabled: panel ? [...panel.querySelectorAll('button')].filter(b => b.disabled).map(b => b.textContent) : [],
+    close: panel ? rect(panel.querySelector('.argil-close')) : null,
+    snapshot: snapshot ? snapshot.innerText : null,
     download: link ? link.getAttribute('download') : null,
     text: root.innerText,
   };
-}"""
+}; }"""
 
 JS_SCROLL_TO_CELL = """(cellIndex) => {
   const cell = document.querySelectorAll('.jp-Notebook .jp-Cell')[cellIndex];
@@ -398,3 +402,50 @@ def overlaps(a: dict[str, float], b: dict[str, float]) -> bool:
     return min(a["right"], b["right"]) - max(a["x"], b["x"]) > 1 and (
         min(a["bottom"], b["bottom"]) - max(a["y"], b["y"]) > 1
     )
+
+
+class MarimoServer:
+    """``marimo run NOTEBOOK --headless --no-token`` on 127.0.0.1, in its own process group."""
+
+    def __init__(self, notebook: Path, state: Path, extra_env: dict[str, str]) -> None:
+        self.notebook = notebook
+        self.log_path = state / "marimo.log"
+        self.port = free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith("ARGIL_")}
+        self.env.update(extra_env, HOME=str(state), XDG_CONFIG_HOME=str(state / "config"))
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        command = [sys.executable, "-m", "marimo", "run", str(self.notebook), "--headless",
+                   "--no-token", "--host", "127.0.0.1", "--port", str(self.port)]  # fmt: skip
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                command, env=self.env, stdin=subprocess.DEVNULL, stdout=log,
+                stderr=subprocess.STDOUT, start_new_session=True,
+            )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and self.process.poll() is None:
+            try:
+                with urllib.request.urlopen(self.url, timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except (OSError, urllib.error.URLError):
+                time.sleep(0.3)
+        raise AssertionError(f"marimo did not start\n{self.log_path.read_text(errors='replace')}")
+
+    def stop(self) -> None:
+        process, self.process = self.process, None
+        if process is None or process.poll() is not None:
+            return
+        try:
+            os.killpg(process.pid, signal.SIGTERM)  # the group we created: only our server
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=5)
+        except ProcessLookupError:
+            pass

@@ -1,9 +1,10 @@
 """How a panel reaches a notebook: the widget beside a static snapshot under one display id,
-the snapshot sent again after cells (routed to the panel's own cell too), and only a
-snapshot left once closed. Runs in an IPython shell with a publisher that records."""
+replaced by the saved view alone once the panel is finished (routed to the panel's own cell
+too) or closed. Runs in an IPython shell with a publisher that records."""
 
 from __future__ import annotations
 
+import base64
 import re
 import threading
 import uuid
@@ -95,39 +96,88 @@ def test_the_widget_is_displayed_beside_a_static_snapshot(shell, box) -> None:
         panel.close()
 
 
-def test_after_each_cell_a_changed_snapshot_reaches_both_cells(shell, box) -> None:
+def _finish(box: Sandbox, panel: StatusPanel) -> None:
+    for asset_id in panel.frame["id"]:
+        box.set_status(asset_id, READY)
+    panel.refresh()
+
+
+def _sync(panel: StatusPanel) -> None:
+    """The browser's timer asking for news (the message handler runs on this thread)."""
+    panel._on_message(panel, {"k": "sync", "r": -1, "h": -1, "seq": 1}, [])
+
+
+def test_a_finished_panel_leaves_its_saved_view_in_both_cells(shell, box) -> None:
     ip, publisher = shell
     panel = _panel(box, ["a.png", "b.png"])
     try:
         ip.display_formatter.format(panel)  # displayed by cell-1
         display_id = publisher.sent[0]["transient"]["display_id"]
-        publisher.parent_header = {"msg_id": "cell-2"}
+        publisher.parent_header = {"msg_id": "comm-7"}  # the browser's message
+        _sync(panel)
         ip.events.trigger("post_run_cell", None)
-        assert len(publisher.sent) == 1  # nothing changed: nothing sent
-        for asset_id in panel.frame["id"]:
-            box.set_status(asset_id, READY)
-        panel.refresh()
-        ip.events.trigger("post_run_cell", None)
+        assert len(publisher.sent) == 1  # not finished: the live view stays
+        _finish(box, panel)
+        _sync(panel)  # the browser asks: the answer is the saved view, at once
         updates = publisher.sent[1:]
-        # under the running cell (nbclient, VS Code) and under the panel's own (JupyterLab)
-        assert [u["parent"] for u in updates] == ["cell-2", "cell-1"]
+        # under the message handled (nbclient, VS Code) and under the panel's cell (JupyterLab)
+        assert [u["parent"] for u in updates] == ["comm-7", "cell-1"]
         for update in updates:
             assert update["update"] is True and update["transient"]["display_id"] == display_id
-            assert "2/2 finished" in update["data"]["text/html"]
+            html = update["data"]["text/html"]
+            assert WIDGET not in update["data"] and "2/2 finished" in html and ">done" in html
             # READY thumbnails from the sandbox are embedded: they outlive it.
-            assert update["data"]["text/html"].count('src="data:image/png;base64,') == 2
-            assert f"{box.url}/files/" not in update["data"]["text/html"]
+            assert (
+                html.count('src="data:image/png;base64,') == 2 and f"{box.url}/files/" not in html
+            )
+            # ... and the whole table, as a CSV the page downloads without a kernel.
+            link = re.search(
+                r'download="argil-status.csv" href="data:text/csv;[^,]*,([^"]+)"', html
+            )
+            assert link and base64.b64decode(link.group(1)).startswith(b"id,name,type,status")
+        _sync(panel)
         ip.events.trigger("post_run_cell", None)
-        assert len(publisher.sent) == 3  # sent once per change
+        assert len(publisher.sent) == 3  # once
     finally:
         panel.close()
+
+
+def test_without_a_browser_the_end_of_a_cell_leaves_the_saved_view(shell, box) -> None:
+    ip, publisher = shell
+    panel = _panel(box, ["a.png"])
+    try:
+        ip.display_formatter.format(panel)
+        _finish(box, panel)
+        publisher.parent_header = {"msg_id": "cell-2"}
+        ip.events.trigger("post_run_cell", None)  # nbclient: the next cell ended
+        assert [u["parent"] for u in publisher.sent[1:]] == ["cell-2", "cell-1"]
+        assert WIDGET not in publisher.sent[-1]["data"]
+    finally:
+        panel.close()
+
+
+def test_shown_again_once_finished_it_stays_live_until_closed(shell, box) -> None:
+    ip, publisher = shell
+    panel = _panel(box, ["a.png"])
+    try:
+        _finish(box, panel)
+        ip.display_formatter.format(panel)  # `panel` in cell-1, to filter and export
+        _sync(panel)
+        ip.events.trigger("post_run_cell", None)  # the end of cell-1 itself
+        assert len(publisher.sent) == 1 and WIDGET in publisher.sent[0]["data"]
+        publisher.parent_header = {"msg_id": "cell-2"}
+        ip.events.trigger("post_run_cell", None)  # the user moved on: still live
+        assert len(publisher.sent) == 1
+    finally:
+        panel.close()
+    assert WIDGET not in publisher.sent[-1]["data"]
 
 
 def test_closing_leaves_only_the_snapshot(shell, box) -> None:
     ip, publisher = shell
     panel = _panel(box, ["a.png"])
     ip.display_formatter.format(panel)
-    panel.close_button.click()
+    panel._on_message(panel, {"k": "close"}, [])
     last = publisher.sent[-1]
     assert WIDGET not in last["data"] and last["update"] is True
     assert re.search(r">closed\b", last["data"]["text/html"])
@@ -136,17 +186,28 @@ def test_closing_leaves_only_the_snapshot(shell, box) -> None:
     assert len(publisher.sent) == count  # a closed panel sends nothing more
 
 
-def test_a_background_thread_never_displays(shell, box) -> None:
+def test_the_panels_threads_never_display(shell, box) -> None:
     ip, publisher = shell
     panel = _panel(box, ["a.png"])
     try:
         ip.display_formatter.format(panel)
-        box.set_status(panel.frame["id"][0], READY)
-        panel.refresh()
+        _finish(box, panel)
         sent: list[bool] = []
-        worker = threading.Thread(target=lambda: sent.append(panel._display.update()))
+        worker = threading.Thread(
+            target=lambda: sent.append(panel._display.settle()), name="argil-panel"
+        )
         worker.start()
         worker.join(10)
         assert sent == [False] and len(publisher.sent) == 1
+    finally:
+        panel.close()
+
+
+def test_marimo_shows_it_as_its_anywidget_element(box) -> None:
+    marimo = pytest.importorskip("marimo")
+    panel = _panel(box, ["a.png"])
+    try:
+        shown = panel._display_()
+        assert isinstance(shown, marimo.ui.anywidget) and shown.widget is panel
     finally:
         panel.close()

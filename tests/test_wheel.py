@@ -27,7 +27,8 @@ import pytest
 import requests
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb"))
+NOTEBOOKS = sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb"))  # what lab copies
+SHIPPED = sorted(p.name for p in (ROOT / "notebooks").iterdir() if p.suffix in (".ipynb", ".py"))
 SKIP = ("/.git", "/.venv", "/build", "/dist", ".egg-info", "__pycache__", "_cache", ".hypothesis")
 
 
@@ -97,7 +98,7 @@ def test_the_wheel_ships_the_notebooks_as_they_are_in_notebooks(
         names = wheel.namelist()
         shipped = {n.rsplit("/", 1)[-1]: wheel.read(n) for n in names if "/notebooks/" in n}
         metadata = next(wheel.read(n) for n in names if n.endswith("/METADATA"))
-    assert sorted(shipped) == NOTEBOOKS
+    assert sorted(shipped) == SHIPPED  # the marimo notebook too
     assert {"argil_nb/sandbox/openapi.yaml", "argil_nb/sandbox/__init__.py"} <= set(names)
     for name, data in shipped.items():
         assert data == (ROOT / "notebooks" / name).read_bytes()

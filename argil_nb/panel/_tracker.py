@@ -1,6 +1,9 @@
 """What the status panel knows, without any widget: the latest row of each asset, the
 transitions seen with the checks around them, and the outcome of the last poll.
 
+Every change of a row is stamped with a version, so that the browser can be sent the rows
+changed since the version it has (:meth:`Tracker.rows_since`), never the whole table again.
+
 One :meth:`Tracker.poll` fetches the assets whose status is not final (READY, FAILED and
 NOT_FOUND never change), the way ``wait()`` does (``listing.PendingFetcher``), and merges
 the answer:
@@ -10,7 +13,8 @@ the answer:
 * An id whose fetch failed otherwise keeps its last known row; the card says why.
 * When no id at all could be had (and none was a 404), the poll counts as a failure of the
   API (an outage): the pause before the next poll grows (``waiting.Backoff``) and the table
-  stays as it was.
+  stays as it was. A refused key (``AuthenticationError``) is no outage: :attr:`Tracker.
+  refused` says so, and the panel stops polling.
 
 Each transition is recorded with the time it was seen and the time of the check before it,
 so that a processing time is a bound, not a guess (a pause or an outage widens it).
@@ -28,26 +32,36 @@ from typing import Any
 
 import pandas as pd
 
-from .._checks import is_missing
-from ..errors import ArgilError, AssetNotFound, InvalidArgument
+from .._checks import is_missing, is_web_url
+from ..errors import ArgilError, AssetNotFound, AuthenticationError, InvalidArgument
 from ..frames import COLUMNS, STRING, assets_frame, ids_of, schema_frame
 from ..listing import PendingFetcher
-from ..models import TERMINAL_STATUSES, AssetSource, normalize_id, pages_for
+from ..models import READY, TERMINAL_STATUSES, AssetSource, normalize_id, pages_for
 from ..waiting import PANEL_GROWTH, PANEL_MAX_BACKOFF, Backoff
-from ._view import FINAL_STATUSES, NOT_FOUND, AssetView, PanelView, Query, Timing, select
+from ._view import (
+    FINAL_STATUSES,
+    NOT_FOUND,
+    AssetView,
+    PanelView,
+    Query,
+    Timing,
+    row_wire,
+    select,
+)
 
-__all__ = ["HISTORY_COLUMNS", "Tracker", "Transition"]
+__all__ = ["HISTORY_COLUMNS", "REFUSED", "Tracker", "Transition"]
 
 log = logging.getLogger("argil_nb")
 
 Transition = tuple[str, Any, Any]
 """``(id, old_status, new_status)``."""
-HISTORY_COLUMNS = ("id", "from", "to", "seen_at", "checked_before")
+HISTORY_COLUMNS = ("id", "from_status", "to_status", "seen_at", "checked_before")
+REFUSED = "API key refused"
 _ERROR_LABELS = {
     "APIConnectionError": "API unreachable",
     "ServerError": "API server error",
     "RateLimitError": "rate limited",
-    "AuthenticationError": "API key refused",
+    "AuthenticationError": REFUSED,
 }
 
 
@@ -111,9 +125,13 @@ class Tracker:
         self._done_at: float | None = None
         self._finished_here = 0
         self._history: list[tuple[str, Any, Any, float, float | None]] = []
-        self._version = 0
+        self._version = 0  # grows with every change of a row (of what the browser shows)
+        self._stamps = dict.fromkeys(self.ids, 0)  # id -> the version of its last change
+        self._inline: dict[str, str] = {}  # thumbnail URL -> data: URI, when inlined
         self._frame: tuple[int, pd.DataFrame] | None = None
         self._fetcher: PendingFetcher | None = None
+        self.refused = False
+        """True once the API refused the key: polling again would only fail again."""
 
     # -- reads: immutable values, taken under the lock -------------------------------------
 
@@ -177,7 +195,6 @@ class Tracker:
                 started=self._started,
                 now=now,
                 done_at=self._done_at,
-                version=self._version,
             )
 
     def frame(self, query: Query | None = None) -> pd.DataFrame:
@@ -200,17 +217,59 @@ class Tracker:
         return pd.DataFrame(
             {
                 "id": pd.array([r[0] for r in rows], dtype=STRING),
-                "from": pd.array([r[1] for r in rows], dtype=STRING),
-                "to": pd.array([r[2] for r in rows], dtype=STRING),
+                "from_status": pd.array([r[1] for r in rows], dtype=STRING),
+                "to_status": pd.array([r[2] for r in rows], dtype=STRING),
                 "seen_at": _utc([r[3] for r in rows]),
                 "checked_before": _utc([r[4] for r in rows]),
             }
         )
 
+    def rows_since(self, version: int) -> tuple[int, list[list[Any]]]:
+        """The current version and the rows changed after ``version``, in the order given.
+
+        ``version=-1``: every row (what a browser that has nothing needs).
+        """
+        with self._lock:
+            changed = [i for i in self.ids if self._stamps[i] > version]
+            return self._version, [row_wire(self._asset(i), self._thumb(i)) for i in changed]
+
+    def _thumb(self, asset_id: str) -> str | None:
+        url = self._rows[asset_id]["thumbnail_url"]
+        if not isinstance(url, str):
+            return None
+        return self._inline.get(url) or (url if is_web_url(url) else None)
+
+    def thumbnails(self, ids: Any = None) -> list[str]:
+        """The thumbnail URLs of READY assets (of ``ids``, else all) not inlined yet."""
+        with self._lock:
+            chosen = self.ids if ids is None else [i for i in ids if i in self._rows]
+            urls = [
+                self._rows[i]["thumbnail_url"] for i in chosen if self._rows[i]["status"] == READY
+            ]
+            return [u for u in dict.fromkeys(urls) if isinstance(u, str) and u not in self._inline]
+
+    def inline(self, sources: dict[str, str]) -> None:
+        """Show these thumbnails as ``data:`` URIs (URL -> URI) from now on."""
+        with self._lock:
+            self._inline.update(sources)
+            for asset_id in self.ids:
+                if self._rows[asset_id]["thumbnail_url"] in sources:
+                    self._touch(asset_id)
+
+    def inlined(self) -> dict[str, str]:
+        """URL -> ``data:`` URI of every thumbnail inlined so far (a copy)."""
+        with self._lock:
+            return dict(self._inline)
+
+    def _touch(self, asset_id: str) -> None:
+        """Stamp a change of what the browser shows of this asset (lock held)."""
+        self._version += 1
+        self._stamps[asset_id] = self._version
+
     # -- one poll ----------------------------------------------------------------------------
 
-    def poll(self, client: AssetSource) -> list[Transition]:
-        """Fetch the assets not final yet, once; return the transitions seen.
+    def poll(self, client: AssetSource, pool: ThreadPoolExecutor) -> list[Transition]:
+        """Fetch the assets not final yet, once, on ``pool``; return the transitions seen.
 
         Never raises for an API or network failure: that is recorded for the view.
         """
@@ -221,8 +280,7 @@ class Tracker:
         if self._fetcher is None or self._fetcher.client is not client:
             self._fetcher = PendingFetcher(client)
         try:
-            with ThreadPoolExecutor(client.max_workers, thread_name_prefix="argil-panel") as pool:
-                found, failed = self._fetcher.fetch(pending, pool)
+            found, failed = self._fetcher.fetch(pending, pool)
         except Exception as exc:  # the panel must survive anything, and say what happened
             if not isinstance(exc, ArgilError):
                 log.warning("argil_nb: panel refresh failed", exc_info=True)
@@ -231,6 +289,9 @@ class Tracker:
         gone = {i for i, e in failed.items() if isinstance(e, AssetNotFound)}
         if not found and not gone:  # no answer at all: an outage, not a row-by-row problem
             first = next(iter(failed.values()), None)
+            if isinstance(first, AuthenticationError):
+                self._fail(type(first).__name__, str(first))
+                return []
             self._fail(type(first).__name__ if first else "InvalidResponse", str(first or ""))
             return []
         records = assets_frame(list(found.values())).to_dict("records") if found else []
@@ -239,6 +300,7 @@ class Tracker:
         with self._lock:
             self._backoff.reset()
             self._error = None
+            self.refused = False
             transitions = [
                 t for i in pending if (t := self._merge(i, fetched, failed, now)) is not None
             ]
@@ -256,9 +318,13 @@ class Tracker:
         """Merge one asset's answer (lock held); its transition, if it made one."""
         error = failed.get(asset_id)
         if error is not None and not isinstance(error, AssetNotFound):
-            self._errors[asset_id] = f"{type(error).__name__}: {error}"
+            why = f"{type(error).__name__}: {error}"
+            if self._errors.get(asset_id) != why:
+                self._errors[asset_id] = why
+                self._touch(asset_id)
             return None  # keep the last known row; the card says why
-        self._errors.pop(asset_id, None)
+        if self._errors.pop(asset_id, None) is not None:
+            self._touch(asset_id)
         old = self._rows[asset_id]
         new = {**old, "status": NOT_FOUND} if error is not None else fetched[asset_id]
         checked_before = self._checked.get(asset_id)
@@ -268,7 +334,7 @@ class Tracker:
         if new == old:
             return None
         self._rows[asset_id] = new
-        self._version += 1
+        self._touch(asset_id)
         self._last_change = now
         before, after = old["status"], new["status"]
         if after in FINAL_STATUSES and before is not None and before not in FINAL_STATUSES:
@@ -288,5 +354,6 @@ class Tracker:
 
     def _fail(self, kind: str, message: str) -> None:
         with self._lock:
+            self.refused = kind == "AuthenticationError"
             self._backoff.grow(f"poll failed ({kind})")
             self._error = (_ERROR_LABELS.get(kind, "refresh failed"), f"{kind}: {message}"[:300])
