@@ -14,7 +14,7 @@ from typing import Any
 
 from .app import App
 from .config import SandboxConfig
-from .faults import canned_response
+from .faults.canned import canned_response
 from .live import LiveAccount
 from .options import Option, check_mode, check_store_options, get_option, set_options
 from .server import SandboxHTTPServer

@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from urllib.parse import unquote
 
 from .config import SandboxConfig
-from .faults import CannedResponses, Fault, FaultInjector
+from .faults.canned import CannedResponses
+from .faults.random_faults import Fault, FaultInjector
 from .images import FILE_SIZE, THUMBNAIL_SIZE, asset_png
 from .ratelimit import TokenBucket, limit_headers, retry_after
 from .records import is_uuid

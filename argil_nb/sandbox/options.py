@@ -7,7 +7,7 @@ from typing import Any, Generic, Protocol, TypeVar, overload
 
 from .app import App
 from .config import SandboxConfig
-from .faults import FaultInjector
+from .faults.random_faults import FaultInjector
 from .live import check_live_options
 
 __all__ = ["Option", "check_mode", "check_store_options", "get_option", "set_options"]

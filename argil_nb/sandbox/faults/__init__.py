@@ -1,0 +1,6 @@
+"""The sandbox's fault injection: what a hostile API does to a client, all off by default.
+
+The plain server (``app``, ``store``, ``server``) answers as Argil documents; these modules
+add what a user testing their own notebook needs to meet, as stripe-mock does: faults drawn at
+random per request (``random_faults``) and canned answers (``canned``).
+"""
