@@ -24,8 +24,8 @@ from urllib.parse import unquote
 from .config import SandboxConfig
 from .faults.canned import CannedResponses
 from .faults.random_faults import Fault, FaultInjector
+from .faults.ratelimit import TokenBucket, limit_headers, retry_after
 from .images import FILE_SIZE, THUMBNAIL_SIZE, asset_png
-from .ratelimit import TokenBucket, limit_headers, retry_after
 from .records import is_uuid
 from .responses import DROP, Response, error_response, json_response
 from .stats import Stats

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .ratelimit import HEADER_FAMILIES, BucketLimit
+from .faults.ratelimit import HEADER_FAMILIES, BucketLimit
 from .validation import REPEATED_STATUS
 
 __all__ = ["SandboxConfig"]
@@ -32,7 +32,7 @@ class SandboxConfig:
         Write bucket size; None: ``max(1, ceil(write_rate_limit))``.
     rate_limit_headers : str or None
         Header family describing the bucket on each answer: ``"ietf"``,
-        ``"ietf-structured"``, ``"x"``; None: none (see ``ratelimit.limit_headers``).
+        ``"ietf-structured"``, ``"x"``; None: none (see ``faults.ratelimit.limit_headers``).
     latency : float
         Seconds added to every API request.
     error_rate : float
