@@ -13,10 +13,10 @@ from types import TracebackType
 from typing import Any
 
 from .app import App
-from .config import SandboxConfig
 from .faults.canned import canned_response
+from .faults.config import SandboxConfig, check_mode
 from .live import LiveAccount
-from .options import Option, check_mode, check_store_options, get_option, set_options
+from .options import Option, check_store_options, get_option, set_options
 from .server import SandboxHTTPServer
 from .stats import StatsSnapshot
 from .store import AssetStore

@@ -21,8 +21,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import unquote
 
-from .config import SandboxConfig
 from .faults.canned import CannedResponses
+from .faults.config import SandboxConfig
 from .faults.random_faults import Fault, FaultInjector
 from .faults.ratelimit import TokenBucket, limit_headers, retry_after
 from .images import FILE_SIZE, THUMBNAIL_SIZE, asset_png

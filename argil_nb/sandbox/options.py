@@ -6,11 +6,11 @@ import dataclasses
 from typing import Any, Generic, Protocol, TypeVar, overload
 
 from .app import App
-from .config import SandboxConfig
+from .faults.config import SandboxConfig, check_mode
 from .faults.random_faults import FaultInjector
 from .live import check_live_options
 
-__all__ = ["Option", "check_mode", "check_store_options", "get_option", "set_options"]
+__all__ = ["Option", "check_store_options", "get_option", "set_options"]
 
 _CONFIG_FIELDS = frozenset(f.name for f in dataclasses.fields(SandboxConfig))
 _STORE_FIELDS = frozenset({"speed", "processing_seconds", "failure_rate"})
@@ -68,15 +68,6 @@ def check_store_options(
         raise ValueError("processing_seconds must be (min, max) with 0 <= min <= max")
     if not 0.0 <= failure_rate <= 1.0:
         raise ValueError(f"failure_rate must be between 0 and 1, got {failure_rate!r}")
-
-
-def check_mode(documented: bool, config: SandboxConfig) -> None:
-    """Raise ``ValueError`` for an option the documented mode does not have."""
-    if documented and config.rate_limit_headers is not None:
-        raise ValueError(
-            "rate_limit_headers is an extension of the friendly mode: Argil documents no "
-            "rate-limit headers for v1. Use Sandbox(mode='friendly', rate_limit_headers=...)."
-        )
 
 
 def get_option(app: App, name: str) -> Any:

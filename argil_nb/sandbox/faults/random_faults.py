@@ -6,8 +6,8 @@ import random
 import threading
 from dataclasses import dataclass
 
-from ..config import SandboxConfig
 from ..responses import Response, error_response
+from .config import SandboxConfig
 
 __all__ = ["Fault", "FaultInjector"]
 
