@@ -15,7 +15,7 @@ from typing import Any
 from .app import App
 from .faults.canned import canned_response
 from .faults.config import SandboxConfig, check_mode
-from .live import LiveAccount
+from .faults.live import LiveAccount
 from .options import Option, check_store_options, get_option, set_options
 from .server import SandboxHTTPServer
 from .stats import StatsSnapshot
@@ -227,13 +227,13 @@ class Sandbox:
             failure_rate=failure_rate,
             now=now,
             upload_salt=secrets.randbits(128) if upload_id_salt is None else upload_id_salt,
-            live=live,
             documented=mode == "documented",
+            events=live.apply_due,
         )
         self._store.seed(initial_assets)
         key = api_key or "sk-sandbox-" + secrets.token_hex(16)
         fault_seed = seed if fault_seed is None else fault_seed
-        self._app = App(self._store, key, config, fault_seed, rate_clock or time.monotonic)
+        self._app = App(self._store, key, config, fault_seed, rate_clock or time.monotonic, live)
         self._lifecycle = threading.Lock()
         self._server: SandboxHTTPServer | None = None
         self._thread: threading.Thread | None = None

@@ -23,6 +23,7 @@ from urllib.parse import unquote
 
 from .faults.canned import CannedResponses
 from .faults.config import SandboxConfig
+from .faults.live import LiveAccount
 from .faults.random_faults import Fault, FaultInjector
 from .faults.ratelimit import TokenBucket, limit_headers, retry_after
 from .images import FILE_SIZE, THUMBNAIL_SIZE, asset_png
@@ -86,6 +87,9 @@ class App:
         Seed of the fault RNG.
     rate_clock : callable
         Seconds driving both token buckets.
+    live : LiveAccount or None
+        The live account changing ``store`` (its churn comes before each request); None:
+        a quiet one.
     """
 
     def __init__(
@@ -95,10 +99,12 @@ class App:
         config: SandboxConfig,
         fault_seed: int | None,
         rate_clock: Callable[[], float] = time.monotonic,
+        live: LiveAccount | None = None,
     ) -> None:
         self.store = store
         self.api_key = api_key
         self.config = config
+        self.live = live or LiveAccount(None)
         self.stats = Stats()
         self.canned = CannedResponses()
         self.injector = FaultInjector(fault_seed)
@@ -164,7 +170,7 @@ class App:
             self.stats.fault("throttled")
             message = "Too many requests: throttled (injected by the sandbox)"
             raise ApiError(429, message, {"Retry-After": "1"})
-        self.store.churn(self.store.live.churn_per_request)
+        self.live.churn(self.store)
         if fault is not None and fault.kind == "error":
             self.stats.fault("error")
             if fault.after and route == "create":

@@ -7,8 +7,8 @@ from typing import Any, Generic, Protocol, TypeVar, overload
 
 from .app import App
 from .faults.config import SandboxConfig, check_mode
+from .faults.live import check_live_options
 from .faults.random_faults import FaultInjector
-from .live import check_live_options
 
 __all__ = ["Option", "check_store_options", "get_option", "set_options"]
 
@@ -75,7 +75,7 @@ def get_option(app: App, name: str) -> Any:
     if name in _STORE_FIELDS:
         return getattr(app.store, name)
     if name in _LIVE_FIELDS:
-        return getattr(app.store.live, name)
+        return getattr(app.live, name)
     if name in _CONFIG_FIELDS:
         return getattr(app.config, name)
     raise AttributeError(name)
@@ -86,7 +86,7 @@ def set_options(app: App, options: dict[str, Any]) -> None:
     unknown = set(options) - _CONFIG_FIELDS - _STORE_FIELDS - _LIVE_FIELDS - {"fault_seed"}
     if unknown:
         raise TypeError(f"unknown Sandbox options: {', '.join(sorted(unknown))}")
-    store, live = app.store, app.store.live
+    store, live = app.store, app.live
     check_store_options(
         options.get("speed", store.speed),
         options.get("processing_seconds", store.processing_seconds),
@@ -107,7 +107,8 @@ def set_options(app: App, options: dict[str, Any]) -> None:
         store.processing_seconds = tuple(options["processing_seconds"])
     if "failure_rate" in options:
         store.failure_rate = options["failure_rate"]
-    store.set_live(
+    live.set_rates(
+        store,
         options.get("arrival_rate"),
         options.get("delete_rate"),
         options.get("churn_per_request"),

@@ -4,5 +4,6 @@ The plain server (``app``, ``store``, ``server``) answers as Argil documents; th
 add what a user testing their own notebook needs to meet, as stripe-mock does: faults drawn at
 random per request (``random_faults``), canned answers (``canned``), and the read and write
 token buckets with the rate-limit headers that describe them (``ratelimit``); their options
-are one immutable ``SandboxConfig`` (``config``).
+are one immutable ``SandboxConfig`` (``config``). The live account (``live``) keeps
+uploading, finishing and deleting assets in the store while a client works.
 """
