@@ -23,7 +23,7 @@ arriving and finishing, deletions, while a client works) are off by default: see
 """
 
 from ._sandbox import Sandbox
-from .faults.config import SandboxConfig
+from .faults import SandboxConfig
 from .stats import StatsSnapshot
 
 __all__ = ["Sandbox", "SandboxConfig", "StatsSnapshot"]

@@ -5,10 +5,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Generic, Protocol, TypeVar, overload
 
-from .app import App
-from .faults.config import SandboxConfig, check_mode
-from .faults.live import check_live_options
-from .faults.random_faults import FaultInjector
+from .faults import Faults, SandboxConfig, check_live_options, check_mode
+from .store import AssetStore
 
 __all__ = ["Option", "check_store_options", "get_option", "set_options"]
 
@@ -70,23 +68,23 @@ def check_store_options(
         raise ValueError(f"failure_rate must be between 0 and 1, got {failure_rate!r}")
 
 
-def get_option(app: App, name: str) -> Any:
+def get_option(store: AssetStore, faults: Faults, name: str) -> Any:
     """The current value of option ``name``; ``AttributeError`` for an unknown one."""
     if name in _STORE_FIELDS:
-        return getattr(app.store, name)
+        return getattr(store, name)
     if name in _LIVE_FIELDS:
-        return getattr(app.live, name)
+        return getattr(faults.live, name)
     if name in _CONFIG_FIELDS:
-        return getattr(app.config, name)
+        return getattr(faults.config, name)
     raise AttributeError(name)
 
 
-def set_options(app: App, options: dict[str, Any]) -> None:
+def set_options(store: AssetStore, faults: Faults, options: dict[str, Any]) -> None:
     """Validate every option first, then apply them all (see ``Sandbox.configure``)."""
     unknown = set(options) - _CONFIG_FIELDS - _STORE_FIELDS - _LIVE_FIELDS - {"fault_seed"}
     if unknown:
         raise TypeError(f"unknown Sandbox options: {', '.join(sorted(unknown))}")
-    store, live = app.store, app.live
+    live = faults.live
     check_store_options(
         options.get("speed", store.speed),
         options.get("processing_seconds", store.processing_seconds),
@@ -98,8 +96,8 @@ def set_options(app: App, options: dict[str, Any]) -> None:
         options.get("churn_per_request", live.churn_per_request),
     )
     fault_options = {k: v for k, v in options.items() if k in _CONFIG_FIELDS}
-    config = dataclasses.replace(app.config, **fault_options)
-    check_mode(app.store.documented, config)
+    config = dataclasses.replace(faults.config, **fault_options)
+    check_mode(store.documented, config)
     store.advance()  # what was due under the old speed and rates happens under them
     if "speed" in options:
         store.speed = options["speed"]
@@ -114,9 +112,9 @@ def set_options(app: App, options: dict[str, Any]) -> None:
         options.get("churn_per_request"),
     )
     if "fault_seed" in options:
-        app.injector = FaultInjector(options["fault_seed"])
+        faults.reseed(options["fault_seed"])
     if {"rate_limit", "burst"} & set(options):
-        app.buckets["read"].reset()
+        faults.refill("read")
     if {"write_rate_limit", "write_burst"} & set(options):
-        app.buckets["write"].reset()
-    app.config = config
+        faults.refill("write")
+    faults.config = config
