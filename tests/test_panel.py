@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 import logging
 import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -22,21 +21,10 @@ from argil_nb import READY, Client
 from argil_nb.panel import StatusPanel
 from argil_nb.sandbox import Sandbox
 
-from .conftest import FakeClock
+from .conftest import FakeClock, wait_until
 
 CREATED = "2026-11-01T10:00:00.000Z"
 PANEL_CLOCK = 1_800_000_000.0  # 2027-01-15 08:00:00 UTC
-WAIT = 10.0
-
-
-def _wait_for(condition: Callable[[], bool]) -> bool:
-    """Poll ``condition`` until true or WAIT seconds pass (for the background thread)."""
-    deadline = time.monotonic() + WAIT
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.01)
-    return condition()
 
 
 class CountingComm:
@@ -278,17 +266,17 @@ def test_background_loop_pause_resume_and_done(box, fast, clock, make_panel) -> 
     panel.start()
     panel.start()  # no-op
     assert panel.running and panel.pause_button.description == "pause"
-    assert _wait_for(lambda: panel.frame["status"].notna().all())
+    assert wait_until(lambda: panel.frame["status"].notna().all())
     assert panel.state_label.value == "watching, every 0.05 s"
     panel.pause_button.click()
     assert not panel.running
     assert panel.state_label.value == "paused" and panel.pause_button.description == "resume"
-    assert _wait_for(lambda: not any(t.name == "argil-panel" for t in threading.enumerate()))
+    assert wait_until(lambda: not any(t.name == "argil-panel" for t in threading.enumerate()))
     clock.advance(30)
     panel.pause_button.click()
     assert panel.running
-    assert _wait_for(lambda: panel.state_label.value == "done")
-    assert _wait_for(lambda: not panel.running)  # it stopped polling by itself
+    assert wait_until(lambda: panel.state_label.value == "done")
+    assert wait_until(lambda: not panel.running)  # it stopped polling by itself
     assert panel.progress_text.value == "4/4 finished" and panel.pause_button.disabled
 
 
@@ -341,7 +329,7 @@ def test_outage_keeps_the_table_and_recovers(box, fast, clock, make_panel) -> No
     known = panel.frame
     box.stop()
     panel.start()  # the first poll runs at once, in the background, and fails
-    assert _wait_for(lambda: panel.state_label.value.startswith("API unreachable"))
+    assert wait_until(lambda: panel.state_label.value.startswith("API unreachable"))
     assert panel.state_label.value.startswith(
         "API unreachable, retrying in 10 s: APIConnectionError"
     )

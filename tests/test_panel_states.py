@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import threading
-import time
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -18,7 +17,7 @@ from argil_nb import READY
 from argil_nb.panel import StatusPanel
 from argil_nb.sandbox import Sandbox
 
-from .conftest import FakeClock
+from .conftest import FakeClock, wait_until
 
 T0 = 1_800_000_000.0  # the panel's clock starts here (2027-01-15 08:00:00 UTC)
 
@@ -55,13 +54,6 @@ def _panel(panels: list[StatusPanel], ids: Any, client: an.Client, **options: An
     return panel
 
 
-def _wait_for(condition: Any, seconds: float = 10.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline and not condition():
-        time.sleep(0.01)
-    return bool(condition())
-
-
 def test_a_deleted_asset_is_not_found_final_and_the_rest_finish(box, fast, now, panels) -> None:
     ids = _add(box, [f"clip-{n}.mp4" for n in range(5)])
     panel = _panel(panels, ids, fast, clock=now, interval=0.05)
@@ -77,7 +69,7 @@ def test_a_deleted_asset_is_not_found_final_and_the_rest_finish(box, fast, now, 
     for asset_id in ids[:2] + ids[3:]:
         box.set_status(asset_id, READY)
     panel.start()  # the loop stops by itself: not found counts as final
-    assert _wait_for(lambda: not panel.running)
+    assert wait_until(lambda: not panel.running)
     assert panel.done and panel.state_label.value == "done"
     assert panel.progress_text.value == "5/5 finished"
     assert panel.frame["status"].tolist() == [READY, READY, "NOT_FOUND", READY, READY]
@@ -167,7 +159,7 @@ def test_the_header_tells_elapsed_rate_and_time_left(box, fast, now, panels) -> 
     panel = _panel(panels, ids, fast, clock=now, interval=3600)
     assert panel.timing_label.value == ""  # nothing known yet
     panel.start()  # the first poll runs now; the next in an hour
-    assert _wait_for(lambda: panel.frame["status"].notna().all())
+    assert wait_until(lambda: panel.frame["status"].notna().all())
     assert panel.timing_label.value == "· elapsed 0 s"
     now.advance(30)
     for asset_id in ids[:2]:

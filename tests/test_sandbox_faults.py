@@ -12,7 +12,7 @@ import requests
 
 from argil_nb.sandbox import Sandbox, SandboxConfig
 
-from .conftest import session_for
+from .conftest import session_for, wait_until
 
 UNKNOWN_ID = "00000000-0000-4000-8000-000000000000"
 UPLOAD = {"name": "clip.mp4", "type": "VIDEO", "url": "https://example.com/clip.mp4"}
@@ -132,8 +132,7 @@ def test_stop_interrupts_a_stall() -> None:
 
     thread = threading.Thread(target=call)
     thread.start()
-    while sb.stats.faults["stalled"] == 0:
-        time.sleep(0.01)
+    assert wait_until(lambda: sb.stats.faults["stalled"] == 1)
     start = time.perf_counter()
     sb.stop()
     thread.join(5)
@@ -266,8 +265,7 @@ def test_serve_forever_returns_when_stopped() -> None:
     sb = Sandbox(initial_assets=0)
     thread = threading.Thread(target=sb.serve_forever)
     thread.start()
-    while not sb.running:
-        time.sleep(0.01)
+    assert wait_until(lambda: sb.running)
     assert requests.get(f"{sb.base_url}/assets", timeout=5).status_code == 401
     sb.stop()
     thread.join(5)
