@@ -1,11 +1,13 @@
-"""Shared fixtures: a real sandbox on loopback, a fake clock, a canary key, HTTP sessions."""
+"""Shared fixtures: a real sandbox on loopback, a fake clock, a canary key, HTTP sessions,
+and the one helper that polls for what another thread does."""
 
 from __future__ import annotations
 
 import contextlib
 import signal
+import time
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 import requests
@@ -33,6 +35,20 @@ class FakeClock:
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
+
+
+def wait_until(condition: Callable[[], object], timeout: float = 10.0) -> bool:
+    """Poll ``condition`` until it is true or ``timeout`` seconds pass; whether it is true.
+
+    For what another thread does (a panel's poller, a sandbox's handler): the timeout only
+    keeps a broken test from hanging, it measures nothing, so make it generous.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.01)
+    return bool(condition())
 
 
 @pytest.fixture

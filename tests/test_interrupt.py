@@ -20,16 +20,10 @@ import pytest
 
 from argil_nb.sandbox import Sandbox
 
+from .conftest import wait_until
+
 ROOT = Path(__file__).resolve().parent.parent
 STOP_WITHIN = 2.0  # seconds from the signal to the child's exit (the issue's bound)
-
-
-def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout:g} s waiting for {what}")
-        time.sleep(0.02)
 
 
 def start(call: str, sb: Sandbox, cache: Path) -> subprocess.Popen[str]:
@@ -51,7 +45,7 @@ def interrupt(
     child: subprocess.Popen[str], sent: Callable[[], int], after: int
 ) -> tuple[float, int, str]:
     """SIGINT once ``after`` requests arrived; (seconds to exit, requests after it, output)."""
-    wait_until(lambda: sent() >= after or child.poll() is not None, 60, "requests to arrive")
+    assert wait_until(lambda: sent() >= after or child.poll() is not None, 60)
     assert child.poll() is None, child.communicate()
     before = sent()
     signalled = time.monotonic()

@@ -10,7 +10,6 @@ import itertools
 import json
 import logging
 import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -24,21 +23,11 @@ from argil_nb import READY, Client
 from argil_nb.panel import StatusPanel
 from argil_nb.sandbox import Sandbox
 
-from .conftest import FakeClock
+from .conftest import FakeClock, wait_until
 
 CREATED = "2026-11-01T10:00:00.000Z"
 PANEL_CLOCK = 1_800_000_000.0  # 2027-01-15 08:00:00 UTC
 WAIT = 10.0  # an upper bound for a background event; never reached when things work
-
-
-def wait_for(condition: Callable[[], Any], seconds: float = WAIT) -> bool:
-    """Poll ``condition`` until true or ``seconds`` pass (for the background thread)."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.01)
-    return bool(condition())
 
 
 class RecordingComm:
@@ -278,10 +267,10 @@ def test_where_the_worker_is_not_heard_the_browser_still_gets_there(
     front = Front(panel, wire)
     front.ask()
     panel.start()
-    assert wait_for(lambda: panel.frame["status"].notna().all())
+    assert wait_until(lambda: panel.frame["status"].notna().all())
     clock.advance(30)
-    assert wait_for(lambda: panel.done)
-    assert wait_for(lambda: not panel.running)
+    assert wait_until(lambda: panel.done)
+    assert wait_until(lambda: not panel.running)
     assert not [f for f in front.rows.values() if f[3] == READY]  # the worker's sends: lost
     front.ask()
     assert [front.status(i) for i in ids] == [READY] * 3 and front.head["state"] == "done"
@@ -378,7 +367,7 @@ def test_pause_resume_refresh_and_done_travel_as_messages(box, fast, clock, make
     panel = make_panel(ids, fast, interval=0.05, clock=clock)
     front = Front(panel, wire)
     front.message({"k": "refresh"})  # paused: one poll, in the background
-    assert wait_for(lambda: panel.frame["status"].notna().all())
+    assert wait_until(lambda: panel.frame["status"].notna().all())
     assert not panel.running
     front.message({"k": "resume"})
     assert panel.running
@@ -388,10 +377,10 @@ def test_pause_resume_refresh_and_done_travel_as_messages(box, fast, clock, make
     assert not panel.running
     front.ask()
     assert front.head["state"] == "paused" and not front.head["watching"]
-    assert wait_for(lambda: not any(t.name == "argil-panel" for t in threading.enumerate()))
+    assert wait_until(lambda: not any(t.name == "argil-panel" for t in threading.enumerate()))
     clock.advance(30)
     front.message({"k": "resume"})
-    assert wait_for(lambda: panel.done and not panel.running)  # it stopped by itself
+    assert wait_until(lambda: panel.done and not panel.running)  # it stopped by itself
     front.ask()
     assert front.head["state"] == "done" and front.head["finished"] == 4
 
@@ -403,7 +392,7 @@ def test_close_stops_everything_and_leaves_no_thread(box, fast, make_panel, wire
     handler_comm = panel.comm
     front.message({"k": "close"})
     assert not panel.running and panel.comm is None and handler_comm.closed
-    assert wait_for(lambda: not any(t.name == "argil-panel" for t in threading.enumerate()))
+    assert wait_until(lambda: not any(t.name == "argil-panel" for t in threading.enumerate()))
     panel.refresh()  # a no-op once closed
     panel.start()
     assert not panel.running
@@ -423,7 +412,7 @@ def test_no_thread_outlives_100_cycles(box, fast) -> None:
         panel = StatusPanel(ids, client=fast, interval=60, page_size=3)
         panel.start()
         panel.close()
-    assert wait_for(lambda: ours() - before == set())
+    assert wait_until(lambda: ours() - before == set())
 
 
 def test_outage_keeps_the_table_and_recovers(box, fast, clock, make_panel, wire) -> None:
@@ -434,7 +423,7 @@ def test_outage_keeps_the_table_and_recovers(box, fast, clock, make_panel, wire)
     known = panel.frame
     box.stop()
     panel.start()  # the first poll runs at once, in the background, and fails
-    assert wait_for(lambda: panel._data.failures > 0)
+    assert wait_until(lambda: panel._data.failures > 0)
     front.ask()
     assert front.head["state"].startswith("API unreachable, retrying in 10 s: APIConnectionError")
     assert front.head["problem"]
@@ -455,7 +444,7 @@ def test_a_refused_key_stops_polling_and_names_the_variable(box, make_panel, wir
         panel = make_panel(ids, wrong, interval=0.05)
         front = Front(panel, wire)
         panel.start()
-        assert wait_for(lambda: not panel.running)
+        assert wait_until(lambda: not panel.running)
     front.ask()
     state = front.head["state"]
     assert state.startswith("API key refused, polling stopped: check ARGIL_API_KEY"), state
@@ -468,10 +457,10 @@ def test_a_panel_left_open_stops_after_its_idle_timeout(box, fast, clock, make_p
     panel = make_panel(ids, fast, interval=0.05, idle_timeout=60, clock=clock)
     front = Front(panel, wire)
     panel.start()
-    assert wait_for(lambda: panel.frame["status"].notna().all())
+    assert wait_until(lambda: panel.frame["status"].notna().all())
     assert panel.running
     clock.advance(61)
-    assert wait_for(lambda: not panel.running)
+    assert wait_until(lambda: not panel.running)
     front.ask()
     assert front.head["state"] == "stopped: no change in 1 min 00 s; resume to go on"
     front.message({"k": "resume"})

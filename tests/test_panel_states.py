@@ -18,8 +18,8 @@ from argil_nb import READY
 from argil_nb.panel import StatusPanel
 from argil_nb.sandbox import Sandbox
 
-from .conftest import FakeClock
-from .test_panel import Front, Wire, recording_wire, wait_for
+from .conftest import FakeClock, wait_until
+from .test_panel import Front, Wire, recording_wire
 
 
 @pytest.fixture
@@ -81,7 +81,7 @@ def test_a_deleted_asset_is_not_found_final_and_the_rest_finish(
     for asset_id in ids[:2] + ids[3:]:
         box.set_status(asset_id, READY)
     panel.start()  # the loop stops by itself: not found counts as final
-    assert wait_for(lambda: not panel.running)
+    assert wait_until(lambda: not panel.running)
     front.ask()
     assert panel.done and front.head["state"] == "done"
     assert (front.head["finished"], front.head["total"]) == (5, 5)
@@ -191,7 +191,7 @@ def test_the_header_tells_elapsed_rate_and_time_left(box, fast, now, panels, wir
 
     assert timing() == ""  # nothing known yet
     panel.start()  # the first poll runs now; the next in an hour
-    assert wait_for(lambda: panel.frame["status"].notna().all())
+    assert wait_until(lambda: panel.frame["status"].notna().all())
     assert timing() == "elapsed 0 s"
     now.advance(30)
     for asset_id in ids[:2]:

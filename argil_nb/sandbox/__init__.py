@@ -14,16 +14,21 @@ Routes (``base_url = http://127.0.0.1:PORT/v1``, header ``x-api-key`` required):
 - ``GET /files/{id}.png`` and ``/files/{id}/thumbnail.png`` (no key): PNGs of READY assets.
 
 Errors are ``{"code": status, "message": ...}`` (401, 404, 405 with Allow for any other
-method, 429 with Retry-After, 5xx). Processing runs on an injectable clock; faults (read
-and write token buckets, optionally described by IETF or X- rate-limit headers, latency,
-errors, dropped or stalled connections, canned responses) and the live account (uploads
-arriving and finishing, deletions, while a client works) are off by default: see
-``Sandbox``. Seeded assets are reproducible; upload ids differ between instances unless
-``upload_id_salt`` is given. The contract is ``openapi.yaml`` beside this file.
+method, 429 with Retry-After, 5xx). Processing runs on an injectable clock. Seeded assets
+are reproducible; upload ids differ between instances unless ``upload_id_salt`` is given.
+The contract is ``openapi.yaml`` beside this file.
+
+The plain server reads on its own: ``server`` (bytes in and out), ``app`` (the request
+path: classify, authenticate, route), ``store`` (records, processing, pages). The fault
+injection, for users testing their own notebooks against a hostile API, is the folder
+``faults/``, off by default: read and write token buckets (optionally described by IETF or
+X- rate-limit headers), latency, errors, dropped or stalled connections, canned responses,
+and the live account (uploads arriving and finishing, deletions, while a client works); see
+``Sandbox`` for its options.
 """
 
 from ._sandbox import Sandbox
-from .config import SandboxConfig
+from .faults import SandboxConfig
 from .stats import StatsSnapshot
 
 __all__ = ["Sandbox", "SandboxConfig", "StatsSnapshot"]

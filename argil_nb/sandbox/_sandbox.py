@@ -13,12 +13,10 @@ from types import TracebackType
 from typing import Any
 
 from .app import App
-from .config import SandboxConfig
-from .faults import canned_response
-from .live import LiveAccount
-from .options import Option, check_mode, check_store_options, get_option, set_options
+from .faults import Faults, LiveAccount, SandboxConfig, canned_response, check_mode
+from .options import Option, check_store_options, get_option, set_options
 from .server import SandboxHTTPServer
-from .stats import StatsSnapshot
+from .stats import Stats, StatsSnapshot
 from .store import AssetStore
 
 __all__ = ["MODES", "MODE_VARIABLE", "Sandbox"]
@@ -227,13 +225,15 @@ class Sandbox:
             failure_rate=failure_rate,
             now=now,
             upload_salt=secrets.randbits(128) if upload_id_salt is None else upload_id_salt,
-            live=live,
             documented=mode == "documented",
+            events=live.apply_due,
         )
         self._store.seed(initial_assets)
         key = api_key or "sk-sandbox-" + secrets.token_hex(16)
         fault_seed = seed if fault_seed is None else fault_seed
-        self._app = App(self._store, key, config, fault_seed, rate_clock or time.monotonic)
+        stats = Stats()
+        self._faults = Faults(config, stats, live, fault_seed, rate_clock or time.monotonic)
+        self._app = App(self._store, key, self._faults, stats)
         self._lifecycle = threading.Lock()
         self._server: SandboxHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -277,7 +277,7 @@ class Sandbox:
         with self._lifecycle:
             if self._server is not None:
                 return self
-            self._app.stopping.clear()
+            self._faults.stopping.clear()
             server = SandboxHTTPServer((self._host, self._port), self._app)
             self._port = server.server_address[1]
             thread = threading.Thread(
@@ -300,7 +300,7 @@ class Sandbox:
             self._server = self._thread = None
         if server is None:
             return
-        self._app.stopping.set()
+        self._faults.stopping.set()
         if thread is not None and thread.is_alive():
             server.shutdown()  # blocks until the loop exits: only when it still runs
         server.close_connections()
@@ -337,11 +337,11 @@ class Sandbox:
     @property
     def config(self) -> SandboxConfig:
         """The current fault options."""
-        return self._app.config
+        return self._faults.config
 
     def option(self, name: str) -> Any:
         """The current value of one option (see :meth:`configure`)."""
-        return get_option(self._app, name)
+        return get_option(self._store, self._faults, name)
 
     def configure(self, **options: Any) -> None:
         """Change options on the fly (fault and rate-limit options, ``speed``,
@@ -350,7 +350,7 @@ class Sandbox:
         ``burst`` refills the read bucket, ``write_rate_limit`` or ``write_burst`` the
         write bucket; a new ``arrival_rate`` or ``delete_rate`` counts from now.
         """
-        set_options(self._app, options)
+        set_options(self._store, self._faults, options)
 
     def respond_next(
         self,
@@ -371,11 +371,11 @@ class Sandbox:
         ``method`` restricts it to one HTTP method.
         """
         response = canned_response(status, body, headers, content_type)
-        self._app.canned.push(response, times, path_prefix, method)
+        self._faults.canned.push(response, times, path_prefix, method)
 
     def clear_responses(self) -> None:
         """Drop every canned response not used yet."""
-        self._app.canned.clear()
+        self._faults.canned.clear()
 
     # -- assets ------------------------------------------------------------------------
 

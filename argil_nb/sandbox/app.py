@@ -1,30 +1,26 @@
-"""Routing: turns one parsed HTTP request into a ``Response``, faults included.
+"""Routing: turns one parsed HTTP request into a ``Response``.
 
-The order for an API request (under ``/v1``): live events due by now, canned response,
-latency, drop, stall, authentication, token bucket (read for GET, write for POST and
-DELETE), random 429 (throttle), per-request churn, injected error, then the route itself.
-Canned responses bypass everything; an injected error on ``POST /assets`` may come after the
-asset was created. Every answer from the token bucket on carries the rate-limit headers of
-the bucket that applied, when a header family is configured.
+The plain path of an API request (under ``/v1``): classify the route, authenticate
+(``x-api-key``), then the route itself: validation, the store, the answer Argil documents.
+The fault injection (``faults/``) has a stage at each point where it applies, named in
+``App._api``: a canned answer, latency, a drop or a stall, the token bucket, a random 429,
+the live account's churn, an injected 5xx; all off by default. The files behind
+``fileUrl`` and ``thumbnailUrl`` take no key and meet no fault.
 """
 
 from __future__ import annotations
 
-import contextlib
-import dataclasses
+import functools
 import hmac
 import math
 import re
-import threading
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import unquote
 
-from .config import SandboxConfig
-from .faults import CannedResponses, Fault, FaultInjector
+from .faults import Faults, SandboxConfig
 from .images import FILE_SIZE, THUMBNAIL_SIZE, asset_png
-from .ratelimit import TokenBucket, limit_headers, retry_after
 from .records import is_uuid
 from .responses import DROP, Response, error_response, json_response
 from .stats import Stats
@@ -52,22 +48,29 @@ class Request:
     origin: str
 
 
-def _classify(method: str, path: str) -> tuple[str, str | None, ApiError | None]:
-    """Return (route, asset id, routing error) for a path under /v1."""
+class _Route(NamedTuple):
+    name: str  # get, list, create, delete, or other (answered with ``error``)
+    asset_id: str | None = None
+    error: ApiError | None = None
+
+
+def _classify(method: str, path: str) -> _Route:
+    """The route of a request to a path under /v1."""
     if path == "/v1/assets":
         if method in ("GET", "POST"):
-            return ("list" if method == "GET" else "create"), None, None
+            return _Route("list" if method == "GET" else "create")
         allow = {"Allow": "GET, POST"}
-        return "other", None, ApiError(405, f"Method {method} not allowed on /assets", allow)
+        return _Route(
+            "other", None, ApiError(405, f"Method {method} not allowed on /assets", allow)
+        )
     if path.startswith(_ASSET_PATH):
         asset_id = unquote(path[len(_ASSET_PATH) :])
         if asset_id and "/" not in asset_id:
             if method in ("GET", "DELETE"):
-                return ("get" if method == "GET" else "delete"), asset_id, None
-            allow = {"Allow": "GET, DELETE"}
+                return _Route("get" if method == "GET" else "delete", asset_id)
             message = f"Method {method} not allowed on /assets/{{id}}"
-            return "other", asset_id, ApiError(405, message, allow)
-    return "other", None, ApiError(404, f"Not found: {path}")
+            return _Route("other", asset_id, ApiError(405, message, {"Allow": "GET, DELETE"}))
+    return _Route("other", None, ApiError(404, f"Not found: {path}"))
 
 
 class App:
@@ -79,30 +82,17 @@ class App:
         The assets.
     api_key : str
         The key every API request must send in ``x-api-key``.
-    config : SandboxConfig
-        Fault options; replace the attribute to reconfigure.
-    fault_seed : int or None
-        Seed of the fault RNG.
-    rate_clock : callable
-        Seconds driving both token buckets.
+    faults : Faults
+        The fault injection, and its options (``faults.config``).
+    stats : Stats
+        The request and response counters.
     """
 
-    def __init__(
-        self,
-        store: AssetStore,
-        api_key: str,
-        config: SandboxConfig,
-        fault_seed: int | None,
-        rate_clock: Callable[[], float] = time.monotonic,
-    ) -> None:
+    def __init__(self, store: AssetStore, api_key: str, faults: Faults, stats: Stats) -> None:
         self.store = store
         self.api_key = api_key
-        self.config = config
-        self.stats = Stats()
-        self.canned = CannedResponses()
-        self.injector = FaultInjector(fault_seed)
-        self.buckets = {"read": TokenBucket(rate_clock), "write": TokenBucket(rate_clock)}
-        self.stopping = threading.Event()  # set by Sandbox.stop() to cut waits short
+        self.faults = faults
+        self.stats = stats
 
     def handle(self, request: Request) -> Response:
         """Answer one request (``DROP``: close the connection without an answer)."""
@@ -115,64 +105,41 @@ class App:
         return response
 
     def _handle(self, request: Request) -> Response:
-        method, path = request.method, request.path
+        path = request.path
         if path.startswith("/files/"):
             self.stats.request("file")
-            return self._file(method, path)
+            return self._file(request.method, path)
         if not (path == "/v1" or path.startswith("/v1/")):
             self.stats.request("other")
             raise ApiError(404, f"Not found: {path}")
-        route, asset_id, route_error = _classify(method, path)
-        self.stats.request(route)
-        self.store.advance()
-        canned = self.canned.pop(method, path)
+        return self._api(request)
+
+    def _api(self, request: Request) -> Response:
+        """An API request: the plain path, with the fault stages where they apply."""
+        method, path = request.method, request.path
+        route = _classify(method, path)
+        self.stats.request(route.name)
+        self.store.advance()  # what is due by now: processing outcomes, live events
+        faults, config = self.faults, self.faults.config  # one set of options per request
+        canned = faults.canned_answer(method, path)  # bypasses everything below
         if canned is not None:
-            self.stats.fault("canned")
             return canned
-        config = self.config
-        if config.latency and self.stopping.wait(config.latency):
+        if faults.delay(config):  # latency, cut short by stop()
             return DROP
-        fault = self.injector.draw(config, method)
-        if fault is not None and fault.kind == "drop":
-            self.stats.fault("dropped")
+        fault = faults.draw(config, method)  # at most one random fault per request
+        if faults.cut(config, fault):  # dropped, or stalled and then stopped
             return DROP
-        if fault is not None and fault.kind == "stall":
-            self.stats.fault("stalled")
-            if self.stopping.wait(config.stall_seconds):
-                return DROP
         self._authenticate(request.headers)
-        headers = self._take_token(config, method)
+        headers = faults.take_token(config, method)  # a 429 past the bucket; its headers
+        answer = functools.partial(self._route, route, request, config)
         try:
-            response = self._admitted(fault, route, asset_id, route_error, request)
+            faults.throttle(fault)  # a random 429
+            faults.churn(self.store)  # the live account's changes, before each request
+            injected = faults.error(fault, answer if route.name == "create" else None)
+            response = answer() if injected is None else injected  # the route, or a 5xx
         except ApiError as exc:
             response = error_response(exc.status, exc.message, exc.headers)
-        if headers and not response.drop:
-            response = dataclasses.replace(response, headers={**response.headers, **headers})
-        return response
-
-    def _admitted(
-        self,
-        fault: Fault | None,
-        route: str,
-        asset_id: str | None,
-        route_error: ApiError | None,
-        request: Request,
-    ) -> Response:
-        """Answer a request that got past authentication and the token bucket."""
-        if fault is not None and fault.kind == "throttle":
-            self.stats.fault("throttled")
-            message = "Too many requests: throttled (injected by the sandbox)"
-            raise ApiError(429, message, {"Retry-After": "1"})
-        self.store.churn(self.store.live.churn_per_request)
-        if fault is not None and fault.kind == "error":
-            self.stats.fault("error")
-            if fault.after and route == "create":
-                with contextlib.suppress(ApiError):  # the asset exists, the client sees a 5xx
-                    self._route(route, asset_id, request)
-            return fault.response()
-        if route_error is not None:
-            raise route_error
-        return self._route(route, asset_id, request)
+        return response.with_headers(headers)
 
     def _authenticate(self, headers: Mapping[str, str]) -> None:
         given = headers.get("x-api-key")
@@ -182,23 +149,13 @@ class App:
         if not hmac.compare_digest(given.encode("utf-8", "surrogateescape"), expected):
             raise ApiError(401, "Invalid API key")
 
-    def _take_token(self, config: SandboxConfig, method: str) -> dict[str, str]:
-        """Take a token from the method's bucket; return its headers, or raise a 429."""
-        limit = config.limit_for(method)
-        if limit is None:
-            return {}
-        state = self.buckets[limit.name].take(limit.rate, limit.size)
-        headers = limit_headers(config.rate_limit_headers, limit, state)
-        if not state.allowed:
-            self.stats.fault("rate_limited", f"rate_limited_{limit.name}s")
-            message = f"Too many requests: {limit.name} rate limit exceeded"
-            raise ApiError(429, message, {"Retry-After": retry_after(state.wait), **headers})
-        return headers
-
-    def _route(self, route: str, asset_id: str | None, request: Request) -> Response:
+    def _route(self, route: _Route, request: Request, config: SandboxConfig) -> Response:
+        """The plain answer: what Argil documents for this route."""
+        if route.error is not None:
+            raise route.error
         store, origin = self.store, request.origin
-        if route == "list":
-            single = self.config.repeated_status if store.documented else None
+        if route.name == "list":
+            single = config.repeated_status if store.documented else None
             query = parse_list_query(request.query, single)
             items, total = store.page(
                 query.types, query.statuses, query.page, query.page_size, origin
@@ -210,13 +167,14 @@ class App:
                 "X-Total-Pages": str(math.ceil(total / query.page_size)),
             }
             return json_response(200, items, headers)
-        if route == "create":
+        if route.name == "create":
             name, kind, url = parse_create(request.body)
             record = store.create(name, kind, url)
             return json_response(201, record.to_json(origin))
+        asset_id = route.asset_id
         assert asset_id is not None
         key = self._lookup_key(asset_id)
-        if route == "get":
+        if route.name == "get":
             asset = store.get_json(key, origin)
             if asset is None:
                 raise ApiError(404, f"Asset {asset_id} not found")

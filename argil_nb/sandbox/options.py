@@ -5,12 +5,10 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Generic, Protocol, TypeVar, overload
 
-from .app import App
-from .config import SandboxConfig
-from .faults import FaultInjector
-from .live import check_live_options
+from .faults import Faults, SandboxConfig, check_live_options, check_mode
+from .store import AssetStore
 
-__all__ = ["Option", "check_mode", "check_store_options", "get_option", "set_options"]
+__all__ = ["Option", "check_store_options", "get_option", "set_options"]
 
 _CONFIG_FIELDS = frozenset(f.name for f in dataclasses.fields(SandboxConfig))
 _STORE_FIELDS = frozenset({"speed", "processing_seconds", "failure_rate"})
@@ -70,32 +68,23 @@ def check_store_options(
         raise ValueError(f"failure_rate must be between 0 and 1, got {failure_rate!r}")
 
 
-def check_mode(documented: bool, config: SandboxConfig) -> None:
-    """Raise ``ValueError`` for an option the documented mode does not have."""
-    if documented and config.rate_limit_headers is not None:
-        raise ValueError(
-            "rate_limit_headers is an extension of the friendly mode: Argil documents no "
-            "rate-limit headers for v1. Use Sandbox(mode='friendly', rate_limit_headers=...)."
-        )
-
-
-def get_option(app: App, name: str) -> Any:
+def get_option(store: AssetStore, faults: Faults, name: str) -> Any:
     """The current value of option ``name``; ``AttributeError`` for an unknown one."""
     if name in _STORE_FIELDS:
-        return getattr(app.store, name)
+        return getattr(store, name)
     if name in _LIVE_FIELDS:
-        return getattr(app.store.live, name)
+        return getattr(faults.live, name)
     if name in _CONFIG_FIELDS:
-        return getattr(app.config, name)
+        return getattr(faults.config, name)
     raise AttributeError(name)
 
 
-def set_options(app: App, options: dict[str, Any]) -> None:
+def set_options(store: AssetStore, faults: Faults, options: dict[str, Any]) -> None:
     """Validate every option first, then apply them all (see ``Sandbox.configure``)."""
     unknown = set(options) - _CONFIG_FIELDS - _STORE_FIELDS - _LIVE_FIELDS - {"fault_seed"}
     if unknown:
         raise TypeError(f"unknown Sandbox options: {', '.join(sorted(unknown))}")
-    store, live = app.store, app.store.live
+    live = faults.live
     check_store_options(
         options.get("speed", store.speed),
         options.get("processing_seconds", store.processing_seconds),
@@ -107,8 +96,8 @@ def set_options(app: App, options: dict[str, Any]) -> None:
         options.get("churn_per_request", live.churn_per_request),
     )
     fault_options = {k: v for k, v in options.items() if k in _CONFIG_FIELDS}
-    config = dataclasses.replace(app.config, **fault_options)
-    check_mode(app.store.documented, config)
+    config = dataclasses.replace(faults.config, **fault_options)
+    check_mode(store.documented, config)
     store.advance()  # what was due under the old speed and rates happens under them
     if "speed" in options:
         store.speed = options["speed"]
@@ -116,15 +105,16 @@ def set_options(app: App, options: dict[str, Any]) -> None:
         store.processing_seconds = tuple(options["processing_seconds"])
     if "failure_rate" in options:
         store.failure_rate = options["failure_rate"]
-    store.set_live(
+    live.set_rates(
+        store,
         options.get("arrival_rate"),
         options.get("delete_rate"),
         options.get("churn_per_request"),
     )
     if "fault_seed" in options:
-        app.injector = FaultInjector(options["fault_seed"])
+        faults.reseed(options["fault_seed"])
     if {"rate_limit", "burst"} & set(options):
-        app.buckets["read"].reset()
+        faults.refill("read")
     if {"write_rate_limit", "write_burst"} & set(options):
-        app.buckets["write"].reset()
-    app.config = config
+        faults.refill("write")
+    faults.config = config

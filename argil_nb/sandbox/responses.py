@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +19,12 @@ class Response:
     content_type: str | None = "application/json"
     headers: dict[str, str] = field(default_factory=dict)
     drop: bool = False
+
+    def with_headers(self, extra: dict[str, str]) -> Response:
+        """This response with ``extra`` headers too (the same one when there are none)."""
+        if not extra or self.drop:
+            return self
+        return dataclasses.replace(self, headers={**self.headers, **extra})
 
 
 DROP = Response(status=0, content_type=None, drop=True)

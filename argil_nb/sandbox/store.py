@@ -1,30 +1,31 @@
 """The asset store: records, the simulated processing clock, filtering and pages.
 
 Statuses are lazy: a PROCESSING record sits in a heap keyed by the simulated time it ends,
-and every read first settles the records whose time has come, after applying the live
-account's events that are due (see ``live``). Filtered listings are cached until the next
-change, so paging through 20,000 assets costs a slice per page.
+and every read first settles the records whose time has come, after the changes that come
+with time (``events``: the live account of ``faults.live``, when it runs). Filtered listings
+are cached until the next change, so paging through 20,000 assets costs a slice per page.
 """
 
 from __future__ import annotations
 
 import bisect
+import contextlib
 import heapq
 import itertools
 import math
 import random
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from .live import LiveAccount
 from .records import Record, format_ts, parse_ts
 from .seed import random_id, seed_records
 
 __all__ = ["AssetStore"]
 
 Clock = Callable[[], float]
+Events = Callable[["AssetStore", float], None]
 
 
 def _utc_now() -> datetime:
@@ -51,13 +52,16 @@ class AssetStore:
     upload_salt : int
         XORed into the ids of uploads (not of seeded assets), so that two stores with the
         same seed hand out different upload ids; 0 keeps the plain seeded sequence.
-    live : LiveAccount or None
-        The live account's options and RNG; None: a quiet one (no live events).
     documented : bool
         Keep to what Argil documents (``Sandbox(mode="documented")``): ``createdAt`` in whole
         seconds as uploads come (several may share one), listed newest first with ties in
         insertion order. False (the friendly mode): milliseconds, every upload strictly
         newer than the newest asset, ties broken by id.
+    events : callable or None
+        Called as ``events(store, now)`` at each settling, before the processing outcomes,
+        with the lock held and the simulated time: the changes due by then (the live
+        account's arrivals and deletions) are made there, through the methods that settle
+        nothing. None: nothing changes but by request.
     """
 
     def __init__(
@@ -70,8 +74,8 @@ class AssetStore:
         failure_rate: float = 0.1,
         now: Callable[[], datetime] | None = None,
         upload_salt: int = 0,
-        live: LiveAccount | None = None,
         documented: bool = False,
+        events: Events | None = None,
     ) -> None:
         self._lock = threading.RLock()
         self.documented = documented
@@ -94,7 +98,7 @@ class AssetStore:
         self._cache: dict[tuple[frozenset[str] | None, frozenset[str]], list[Record]] = {}
         self._cache_version = -1
         self._upload_salt = upload_salt
-        self.live = live or LiveAccount(None)
+        self._events = events
         self._deleted: list[str] = []
 
     # -- time -------------------------------------------------------------------------
@@ -118,17 +122,12 @@ class AssetStore:
         return self._sim_base + (self._clock() - self._clock_base) * self._speed
 
     def _settle(self) -> None:
-        """Apply the due live events, then every processing outcome whose time has come.
-
-        The lock must be held.
+        """Make the changes due (``events``), then every processing outcome whose time has
+        come. The lock must be held.
         """
         now = self.sim_time()
-        if self.live.active:
-            for at, kind in self.live.due(now):
-                if kind == "arrive":
-                    self._arrive(at)
-                else:
-                    self._delete_random()
+        if self._events is not None:
+            self._events(self, now)
         while self._pending and self._pending[0][0] <= now:
             done_at, asset_id = heapq.heappop(self._pending)
             record = self._by_id.get(asset_id)
@@ -137,6 +136,18 @@ class AssetStore:
                 record.status = record.outcome
                 record.done_at = None
                 self._version += 1
+
+    def advance(self) -> None:
+        """Make the changes and apply the processing outcomes due by now."""
+        with self._lock:
+            self._settle()
+
+    @contextlib.contextmanager
+    def settled(self) -> Iterator[None]:
+        """Hold the store, settled, for several changes that readers see at once."""
+        with self._lock:
+            self._settle()
+            yield
 
     # -- writes -----------------------------------------------------------------------
 
@@ -176,38 +187,39 @@ class AssetStore:
         """Create an uploaded asset: PROCESSING, with its outcome drawn now."""
         with self._lock:
             self._settle()
-            return self._upload(self._rng, name, asset_type, url, self.sim_time())
+            return self.upload(self._rng, name, asset_type, url, self.sim_time())
 
-    def _upload(
+    def upload(
         self, rng: random.Random, name: str, asset_type: str, url: str, started: float
     ) -> Record:
-        """Insert an upload that started at simulated time ``started`` (lock held)."""
-        low, high = self.processing_seconds
-        asset_id = random_id(rng, self._upload_salt)
-        duration = rng.uniform(low, high)
-        outcome = "FAILED" if rng.random() < self.failure_rate else "READY"
-        # A live arrival applied late (events are applied at the next request) was made
-        # when it was due, not now.
-        late = max(0.0, (self.sim_time() - started) / self._speed)
-        if self.documented:  # whole seconds, as they come: uploads may tie
-            ts = float(math.floor(self._now().timestamp() - late))
-        else:
-            ts = round(self._now().timestamp() - late, 3)
-            if self._order and ts <= self._order[0].sort_ts:
-                ts = round(self._order[0].sort_ts + 0.001, 3)  # uploads list first
-        record = Record(
-            id=asset_id,
-            name=name,
-            type=asset_type,
-            status="PROCESSING",
-            created_at=format_ts(ts, whole_seconds=self.documented),
-            sort_ts=ts,
-            done_at=started + duration,
-            outcome=outcome,
-            source_url=url,
-        )
-        self._insert(record)
-        return record
+        """Insert an upload that started at simulated time ``started``: PROCESSING, its id,
+        processing time and outcome drawn from ``rng``; settles nothing."""
+        with self._lock:
+            low, high = self.processing_seconds
+            asset_id = random_id(rng, self._upload_salt)
+            duration = rng.uniform(low, high)
+            outcome = "FAILED" if rng.random() < self.failure_rate else "READY"
+            # Dated when it started, not now: a live arrival is made at the next request.
+            late = max(0.0, (self.sim_time() - started) / self._speed)
+            if self.documented:  # whole seconds, as they come: uploads may tie
+                ts = float(math.floor(self._now().timestamp() - late))
+            else:
+                ts = round(self._now().timestamp() - late, 3)
+                if self._order and ts <= self._order[0].sort_ts:
+                    ts = round(self._order[0].sort_ts + 0.001, 3)  # uploads list first
+            record = Record(
+                id=asset_id,
+                name=name,
+                type=asset_type,
+                status="PROCESSING",
+                created_at=format_ts(ts, whole_seconds=self.documented),
+                sort_ts=ts,
+                done_at=started + duration,
+                outcome=outcome,
+                source_url=url,
+            )
+            self._insert(record)
+            return record
 
     def add_raw(self, raw: dict[str, Any]) -> None:
         """Insert an asset verbatim (replacing one with the same id)."""
@@ -264,73 +276,26 @@ class AssetStore:
         self._deleted.append(record.id)
         self._version += 1
 
-    # -- the live account -------------------------------------------------------------
+    # -- random changes (the live account's): they settle nothing, so ``events`` may make them
 
-    def advance(self) -> None:
-        """Apply the live events and processing outcomes due by now."""
+    def finish_random(self, rng: random.Random) -> bool:
+        """Finish one PROCESSING upload drawn from ``rng`` now; False when there is none."""
         with self._lock:
-            self._settle()
+            processing = [
+                r for r in self._order if r.status == "PROCESSING" and r.done_at is not None
+            ]
+            if not processing:
+                return False
+            record = processing[rng.randrange(len(processing))]
+            record.status, record.done_at = record.outcome, None
+            self._version += 1
+            return True
 
-    def set_live(
-        self,
-        arrival_rate: float | None = None,
-        delete_rate: float | None = None,
-        churn_per_request: int | None = None,
-    ) -> None:
-        """Change the live account's options (None: unchanged); new rates count from now.
-
-        Events due under the old rates are applied first.
-        """
+    def delete_random(self, rng: random.Random) -> None:
+        """Delete one asset drawn from ``rng``, if there is any."""
         with self._lock:
-            self._settle()
-            now = self.sim_time()
-            if arrival_rate is not None:
-                self.live.set_arrival_rate(arrival_rate, now)
-            if delete_rate is not None:
-                self.live.set_delete_rate(delete_rate, now)
-            if churn_per_request is not None:
-                self.live.churn_per_request = churn_per_request
-
-    def churn(self, count: int) -> None:
-        """Finish ``count`` PROCESSING uploads, delete ``count`` assets, add ``count`` uploads.
-
-        In that order, each pick drawn from the live account's RNG, so an upload made by
-        this churn is neither finished nor deleted by it.
-        """
-        if count <= 0:
-            return
-        with self._lock:
-            self._settle()
-            rng = self.live.rng
-            for _ in range(count):
-                processing = [
-                    r for r in self._order if r.status == "PROCESSING" and r.done_at is not None
-                ]
-                if not processing:
-                    break
-                record = processing[rng.randrange(len(processing))]
-                record.status, record.done_at = record.outcome, None
-                self._version += 1
-            for _ in range(count):
-                self._delete_random()
-            for _ in range(count):
-                self._arrive(self.sim_time())
-
-    def _arrive(self, at: float) -> None:
-        """Add the live account's next upload, started at simulated time ``at`` (lock held)."""
-        name, kind, url = self.live.upload()
-        self._upload(self.live.rng, name, kind, url, at)
-
-    def _delete_random(self) -> None:
-        """Delete one asset drawn at random, if there is any (lock held)."""
-        if self._order:
-            self._remove(self._order[self.live.rng.randrange(len(self._order))])
-
-    def deleted_ids(self) -> list[str]:
-        """Ids deleted so far (by ``delete`` or live events), oldest deletion first."""
-        with self._lock:
-            self._settle()
-            return list(self._deleted)
+            if self._order:
+                self._remove(self._order[rng.randrange(len(self._order))])
 
     # -- reads ------------------------------------------------------------------------
 
@@ -390,6 +355,12 @@ class AssetStore:
         with self._lock:
             self._settle()
             return [r.to_json(origin) for r in self._order]
+
+    def deleted_ids(self) -> list[str]:
+        """Ids deleted so far (by ``delete`` or random changes), oldest deletion first."""
+        with self._lock:
+            self._settle()
+            return list(self._deleted)
 
     def __len__(self) -> int:
         with self._lock:

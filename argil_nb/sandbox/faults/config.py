@@ -1,14 +1,14 @@
-"""Runtime options of the sandbox's fault injection, as one immutable value."""
+"""The fault options, as one immutable value a request reads once, and their checks."""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
 
+from ..validation import REPEATED_STATUS
 from .ratelimit import HEADER_FAMILIES, BucketLimit
-from .validation import REPEATED_STATUS
 
-__all__ = ["SandboxConfig"]
+__all__ = ["SandboxConfig", "check_mode"]
 
 _READ_METHODS = frozenset({"GET"})
 _WRITE_METHODS = frozenset({"POST", "DELETE"})
@@ -111,6 +111,15 @@ class SandboxConfig:
         if method in _WRITE_METHODS and self.write_rate_limit is not None:
             return BucketLimit("write", float(self.write_rate_limit), self.write_bucket_size)
         return None
+
+
+def check_mode(documented: bool, config: SandboxConfig) -> None:
+    """Raise ``ValueError`` for an option the documented mode does not have."""
+    if documented and config.rate_limit_headers is not None:
+        raise ValueError(
+            "rate_limit_headers is an extension of the friendly mode: Argil documents no "
+            "rate-limit headers for v1. Use Sandbox(mode='friendly', rate_limit_headers=...)."
+        )
 
 
 def _size(rate: float | None, burst: int | None) -> int:

@@ -1,10 +1,12 @@
-"""The live account's schedule: uploads that keep arriving and deletions while a client works.
+"""The live account: uploads that keep arriving, finishing and being deleted while a client works.
 
 Time-driven events run at a steady rate on the store's simulated clock: with
 ``arrival_rate = r`` set at simulated time ``t0``, arrival ``k`` (1, 2, ...) happens at
 ``t0 + k / r``, so exactly ``floor((t - t0) * r)`` have happened by time ``t``. The store
-applies the events that are due whenever it is read (``AssetStore.advance``). What each
-event does (which asset is deleted, the new upload's name, type, id, processing time and
+hands the account its settling (``AssetStore(events=account.apply_due)``), so the events
+due are made whenever it is read. ``churn_per_request`` adds changes before each API
+request that got past authentication and the rate limits (``churn``). What each change does
+(which asset finishes or is deleted, the new upload's name, type, id, processing time and
 outcome) is drawn from the account's own RNG, derived from the sandbox seed but separate
 from the store's, so turning the live account on changes no other seeded behaviour.
 """
@@ -13,6 +15,8 @@ from __future__ import annotations
 
 import math
 import random
+
+from ..store import AssetStore
 
 __all__ = ["LiveAccount", "check_live_options"]
 
@@ -50,7 +54,7 @@ def check_live_options(arrival_rate: float, delete_rate: float, churn_per_reques
 
 
 class LiveAccount:
-    """Options, schedules and RNG of the live account (the store applies the events).
+    """Options, schedules and RNG of the live account, and the changes it makes to a store.
 
     Parameters
     ----------
@@ -97,13 +101,25 @@ class LiveAccount:
         """Whether any time-driven event may come."""
         return self._arrivals.rate > 0 or self._deletions.rate > 0
 
-    def set_arrival_rate(self, rate: float, now: float) -> None:
-        """Change the arrival rate; the new schedule counts from ``now``."""
-        self._arrivals = _Schedule(rate, now)
+    def set_rates(
+        self,
+        store: AssetStore,
+        arrival_rate: float | None = None,
+        delete_rate: float | None = None,
+        churn_per_request: int | None = None,
+    ) -> None:
+        """Change the options (None: unchanged); new rates count from the store's time now.
 
-    def set_delete_rate(self, rate: float, now: float) -> None:
-        """Change the deletion rate; the new schedule counts from ``now``."""
-        self._deletions = _Schedule(rate, now)
+        Events due under the old rates are made first.
+        """
+        with store.settled():
+            now = store.sim_time()
+            if arrival_rate is not None:
+                self._arrivals = _Schedule(arrival_rate, now)
+            if delete_rate is not None:
+                self._deletions = _Schedule(delete_rate, now)
+            if churn_per_request is not None:
+                self.churn_per_request = churn_per_request
 
     def due(self, now: float) -> list[tuple[float, str]]:
         """Events due by ``now``, in time order: ``(time, "arrive" | "delete")``.
@@ -115,10 +131,37 @@ class LiveAccount:
         events.sort(key=lambda event: (event[0], event[1] == "arrive"))
         return events
 
-    def upload(self) -> tuple[str, str, str]:
-        """Draw the next arrival's ``(name, type, url)``."""
+    def apply_due(self, store: AssetStore, now: float) -> None:
+        """Make the events due by simulated time ``now`` (the store's ``events``)."""
+        if not self.active:
+            return
+        for at, kind in self.due(now):
+            if kind == "arrive":
+                self._arrive(store, at)
+            else:
+                store.delete_random(self.rng)
+
+    def churn(self, store: AssetStore) -> None:
+        """Finish ``churn_per_request`` PROCESSING uploads, delete as many assets, add as many
+        uploads: in that order, so an upload made by this churn is neither finished nor
+        deleted by it; readers see the whole churn or none of it.
+        """
+        count = self.churn_per_request
+        if count <= 0:
+            return
+        with store.settled():
+            for _ in range(count):
+                if not store.finish_random(self.rng):
+                    break
+            for _ in range(count):
+                store.delete_random(self.rng)
+            for _ in range(count):
+                self._arrive(store, store.sim_time())
+
+    def _arrive(self, store: AssetStore, at: float) -> None:
+        """Add the next upload, started at simulated time ``at``."""
         self.arrived += 1
         kind = self.rng.choice(("IMAGE", "VIDEO"))
         extension = "png" if kind == "IMAGE" else "mp4"
         name = f"live-upload-{self.arrived:05d}.{extension}"
-        return name, kind, f"https://media.example.com/live/{name}"
+        store.upload(self.rng, name, kind, f"https://media.example.com/live/{name}", at)
