@@ -334,3 +334,43 @@ def test_demo_needs_no_key_and_says_its_sandbox_is_its_own(tmp_path):
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "offline sandbox of its own" in result.stdout
+
+
+def test_lab_prints_the_address_jupyter_serves_with_its_token(tmp_path):
+    pytest.importorskip("jupyterlab")
+    import socket
+
+    import requests
+
+    state = tmp_path / "jupyter"
+    env = env_with(
+        HOME=str(tmp_path),
+        JUPYTER_CONFIG_DIR=str(state / "config"),
+        JUPYTER_DATA_DIR=str(state / "data"),
+        JUPYTER_RUNTIME_DIR=str(state / "runtime"),
+        JUPYTERLAB_SETTINGS_DIR=str(state / "settings"),
+        JUPYTERLAB_WORKSPACES_DIR=str(state / "workspaces"),
+        IPYTHONDIR=str(state / "ipython"),
+        XDG_STATE_HOME=str(tmp_path / "xdg"),
+    )
+    with socket.socket() as holder:  # the port asked is busy: Jupyter moves to another
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        busy = holder.getsockname()[1]
+        process = subprocess.Popen(
+            [sys.executable, "-m", "argil_nb.cli", "lab", "nb", "--port", str(busy)],
+            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env,
+        )  # fmt: skip
+        try:
+            lines = []
+            while not any("JupyterLab on" in line for line in lines):
+                line = process.stdout.readline()
+                assert line, f"lab ended: {lines}"
+                lines.append(line)
+            url = lines[-1].split("JupyterLab on ")[1].split()[0]
+            assert f":{busy}/" not in url and "token=" in url, lines
+            assert requests.get(url, timeout=10).status_code == 200
+            assert "sk-sandbox-" not in "".join(lines)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(timeout=30) == 0
