@@ -209,3 +209,22 @@ def test_a_refused_upload_uploads_nothing_then_the_fixed_one_once(box, here, cap
 def test_force_replaces_a_file_argil_nb_did_not_write(box, here):
     assert main(["list", "--csv", "customers.csv", "--force"]) == 0
     assert Path("customers.csv").read_text().startswith("id,name,type,status,")
+
+
+def test_the_api_options_also_go_after_the_command(here, monkeypatch, capsys):
+    monkeypatch.delenv("ARGIL_API_KEY")
+    assert main(["list", "--sandbox"]) == 0
+    out, err = capsys.readouterr()
+    assert "24 assets" in out and "fresh" in err
+    assert main(["get", ID, "--sandbox", "--base-url", "http://127.0.0.1:9/v1"]) == 2
+    assert "choose the API twice" in capsys.readouterr().err
+
+
+def test_export_skips_the_rows_of_failed_uploads_and_says_so(box, here, capsys):
+    asset = box.assets()[0]["id"]
+    (here / "up.csv").write_text(
+        f"id,url,error\n{asset},https://x.example.com/a.png,\n,https://x.example.com/b.png,boom\n"
+    )
+    assert main(["export", "--ids", "up.csv", "--csv", "out.csv"]) == 0
+    assert "skipped 1 row of up.csv without an id" in capsys.readouterr().err
+    assert pd.read_csv(here / "out.csv")["id"].tolist() == [asset]

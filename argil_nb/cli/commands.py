@@ -158,9 +158,15 @@ def cmd_list(args: argparse.Namespace, stack: contextlib.ExitStack) -> int:
 
 
 def cmd_export(args: argparse.Namespace, stack: contextlib.ExitStack) -> int:
-    ids = read_ids(args.ids)
+    ids, skipped = read_ids(args.ids)
     check_output(args.csv, force=args.force, inputs={"the input (--ids)": args.ids})
     api = _Api(args, stack)
+    if skipped:
+        print(
+            f"skipped {skipped} row{'s' if skipped > 1 else ''} of {args.ids} without an id "
+            "(uploads that failed)",
+            file=sys.stderr,
+        )
     frame = api.client().get_assets(ids, errors="coerce", progress=_progress())
     _write(frame, args)
     return _failed_ids(frame)

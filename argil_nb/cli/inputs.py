@@ -119,11 +119,16 @@ def _many(path: str, problems: list[str], what: str) -> str:
     return f"{path!r}: {len(problems)} {what}: {shown}{more}"
 
 
-def read_ids(path: str) -> list[str]:
-    """Asset ids from a .csv with an ``id`` column, or one per line; each checked."""
+def read_ids(path: str) -> tuple[list[str], int]:
+    """Asset ids from a .csv with an ``id`` column, or one per line; each checked.
+
+    Returns the ids, and how many rows of a .csv had none (a failed upload's row).
+    """
+    skipped = 0
     if Path(path).suffix.lower() == ".csv":
         found = [(n, row.get("id", "").strip()) for n, row in _rows(path, "ids file", "id", "")]
-        found = [(n, v) for n, v in found if v]  # a failed upload's row has no id
+        skipped = sum(not v for _, v in found)
+        found = [(n, v) for n, v in found if v]
     else:
         found = _lines(path, "ids file")
     if not found:
@@ -133,7 +138,7 @@ def read_ids(path: str) -> list[str]:
         what = "values are not asset ids" if len(bad) > 1 else "value is not an asset id"
         example = "3f2b8c1e-6a4d-4c1f-9e2a-1b2c3d4e5f60"
         raise Usage(_many(path, bad, what) + f" (asset ids look like {example})")
-    return [v for _, v in found]
+    return [v for _, v in found], skipped
 
 
 def read_items(path: str) -> list[Item]:
