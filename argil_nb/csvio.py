@@ -18,9 +18,10 @@ The encoding, one rule per problem:
   the user's umask (0644 under the usual 022); an existing one keeps its mode.
 
 What is refused, before anything is written: a path not ending in ``.csv``, a missing folder,
-a directory, and an existing file that is not a status table (its first line is not a CSV
-header with an ``id`` column), so that a typo cannot replace a notebook, a spreadsheet or
-another CSV.
+a directory, and, unless ``overwrite=True``, an existing file that argil_nb did not write: one
+whose first line is not argil_nb's header (the schema's columns, in order, then any others).
+An empty file counts as argil_nb's (nothing in it can be lost). So a typo cannot replace a
+notebook, a spreadsheet or another CSV, even one with an ``id`` column.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from ._checks import invalid
 from .errors import InvalidArgument
 from .frames import COLUMNS, STRING, c_parser_cuts_at_nul
 
-__all__ = ["read_csv", "to_csv"]
+__all__ = ["check_csv_path", "read_csv", "to_csv", "unescape", "written_by_argil_nb"]
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
 
@@ -50,15 +51,31 @@ def _escape(value: object) -> object:
     return "'" + value if value == "" or value.startswith(_FORMULA_STARTS) else value
 
 
-def _unescape(value: object) -> object:
+def unescape(value: object) -> object:
+    """A cell as it was before :func:`to_csv` escaped it (one leading ``'`` taken off)."""
     if isinstance(value, str) and value.startswith("'"):
         return value[1:]
     return value
 
 
-def _check_target(path: str | os.PathLike[str]) -> Path:
+def check_csv_path(
+    path: str | os.PathLike[str], *, overwrite: bool = False, force: str = "overwrite=True"
+) -> Path:
+    """``path`` as a Path when :func:`to_csv` may write there; else :class:`InvalidArgument`.
+
+    Parameters
+    ----------
+    path
+        The target.
+    overwrite
+        Whether an existing file argil_nb did not write may be replaced.
+    force
+        How the caller says ``overwrite`` (``"--force"`` on the command line), for the message.
+    """
     if not isinstance(path, (str, os.PathLike)):
         raise invalid("path", "a str or a Path", type(path))
+    if not isinstance(overwrite, bool):
+        raise invalid("overwrite", "True or False", overwrite)
     target = Path(path)
     if target.suffix.lower() != ".csv":
         raise InvalidArgument(f"refusing to write {str(target)!r}: the path must end in .csv")
@@ -68,26 +85,33 @@ def _check_target(path: str | os.PathLike[str]) -> Path:
         raise InvalidArgument(
             f"cannot write {str(target)!r}: folder {str(target.parent)!r} does not exist"
         )
-    if target.exists() and not _is_status_table(target):
+    if target.exists() and not overwrite and not written_by_argil_nb(target):
         raise InvalidArgument(
-            f"refusing to overwrite {str(target)!r}: it exists and is not a status table "
-            "(its first line is not a CSV header with an 'id' column). Choose another path "
-            "or remove it first."
+            f"refusing to overwrite {str(target)!r}: it is not a status table argil_nb wrote "
+            f"(its first line is not {','.join(COLUMNS[:3])},...). Choose another path, or "
+            f"pass {force} to replace it."
         )
     return target
 
 
-def _is_status_table(path: Path) -> bool:
-    """True for an empty file or one whose first line is a CSV header with an ``id`` column."""
-    with path.open("rb") as handle:
-        first = handle.readline(64 * 1024)
+def written_by_argil_nb(path: str | os.PathLike[str]) -> bool:
+    """True for an empty file, or a CSV whose header starts with the schema's columns in order.
+
+    The header :func:`to_csv` writes for any argil_nb frame; a CSV that merely has an ``id``
+    column (a customer list, say) is someone else's.
+    """
+    try:
+        with open(path, "rb") as handle:
+            first = handle.readline(64 * 1024)
+    except OSError:
+        return False
     if not first.strip():
         return True
     try:
         header = next(csv.reader([first.decode("utf-8-sig")]))
     except (UnicodeDecodeError, csv.Error, StopIteration):
         return False
-    return "id" in header
+    return tuple(header[: len(COLUMNS)]) == COLUMNS
 
 
 def _encode(frame: pd.DataFrame) -> pd.DataFrame:
@@ -109,7 +133,7 @@ def _encode(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def to_csv(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+def to_csv(frame: pd.DataFrame, path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
     """Write a status table to ``path`` as CSV, atomically and spreadsheet-safe.
 
     Parameters
@@ -118,6 +142,9 @@ def to_csv(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
         A frame from argil_nb (any extra columns are written too).
     path
         Where to write; must end in ``.csv``. See the module docstring for what is refused.
+    overwrite
+        False (the default): an existing file is replaced only when argil_nb wrote it (see
+        :func:`written_by_argil_nb`). True: replace whatever is there.
 
     Returns
     -------
@@ -126,7 +153,7 @@ def to_csv(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     """
     if not isinstance(frame, pd.DataFrame):
         raise InvalidArgument(f"to_csv takes a pandas DataFrame, got {type(frame).__name__}")
-    target = _check_target(path)
+    target = check_csv_path(path, overwrite=overwrite)
     encoded = _encode(frame)
     temporary, descriptor = _create_beside(target)
     try:
@@ -225,5 +252,5 @@ def read_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
                 ) from None
             frame[name] = parsed.dt.as_unit("ns")
             continue
-        frame[name] = pd.array([_unescape(v) for v in values], dtype=STRING)
+        frame[name] = pd.array([unescape(v) for v in values], dtype=STRING)
     return frame[list(raw.columns)]

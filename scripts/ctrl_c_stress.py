@@ -53,7 +53,7 @@ def main() -> int:
                 _, err = proc.communicate()
                 print(f"hang: still polling 15 s after Ctrl-C\n{err[:4000]}")
                 continue
-            if proc.returncode != 0 or "stopped" not in out:
+            if proc.returncode != 130 or "stopped" not in out:  # 130: stopped by Ctrl-C
                 print(f"exit {proc.returncode} without 'stopped'\n{err[-2000:]}")
     print(f"{hangs} hang(s) in {runs} runs")
     return 1 if hangs else 0

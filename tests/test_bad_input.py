@@ -223,6 +223,56 @@ def frame_ids(ids: list[str]) -> Callable[[Any, Env], bool]:
     return lambda frame, env: frame["id"].tolist() == ids
 
 
+def cli(
+    *argv: str, key: bool = True, files: dict[str, str] | None = None
+) -> Callable[[Env], tuple[int, str]]:
+    """``argil-nb ARGV`` run in the case's folder, on its sandbox: (exit code, stderr)."""
+
+    def run(env: Env) -> tuple[int, str]:
+        import contextlib
+        import io
+        import os
+        from unittest import mock
+
+        from argil_nb.cli import main
+
+        for name, text in (files or {}).items():
+            (env.tmp / name).write_text(text)
+        values = {"ARGIL_BASE_URL": env.sb.base_url, "XDG_STATE_HOME": str(env.tmp / "state")}
+        if key:
+            values["ARGIL_API_KEY"] = env.sb.api_key
+        err = io.StringIO()
+        here = os.getcwd()
+        with mock.patch.dict(os.environ, values), contextlib.redirect_stderr(err):
+            os.chdir(env.tmp)
+            try:
+                code = main(list(argv))
+            finally:
+                os.chdir(here)
+        return code, err.getvalue()
+
+    return run
+
+
+def said(code: int, *pieces: str) -> Callable[[Any, Env], bool]:
+    """The exit code, each piece in stderr, one or two lines, no traceback."""
+
+    def check(got: tuple[int, str], env: Env) -> bool:
+        lines = got[1].strip().splitlines()
+        return (
+            got[0] == code
+            and all(p in got[1] for p in pieces)
+            and 1 <= len(lines) <= 2
+            and "Traceback" not in got[1]
+        )
+
+    return check
+
+
+URL_LINES = "https://x.example.com/a.png\nhttps://x.example.com/b.mp4\n"
+CUSTOMERS = "id,email,plan\n7,a@example.com,pro\n"
+
+
 # -- the matrix ----------------------------------------------------------------------------
 
 G = "client.get_asset"
@@ -524,6 +574,45 @@ CASES: list[Case] = [
           an.InvalidArgument, "missing columns ['id', 'name'"),
     fails("read_csv", "a `created_at` of `yesterday`", lambda e: an.read_csv(write(HEADER + "x,n,IMAGE,READY,yesterday,,\n")(e)),
           an.InvalidArgument, "created_at must be ISO 8601 text"),
+    fails("to_csv", "an existing CSV with an `id` column that argil_nb did not write (`id,email,plan`)",
+          lambda e: an.to_csv(a_frame(e), write(CUSTOMERS, "customers.csv")(e)),
+          an.InvalidArgument, "not a status table argil_nb wrote"),
+    gives("to_csv", "the same file with `overwrite=True`", "replaced (atomically, its mode kept)",
+          lambda e: an.to_csv(a_frame(e), write(CUSTOMERS, "customers.csv")(e), overwrite=True),
+          lambda path, e: an.read_csv(path)["id"].tolist() == [NEW_ID]),
+    fails("to_csv", '`overwrite="yes"`', lambda e: an.to_csv(a_frame(e), e.tmp / "t.csv", overwrite="yes"),  # type: ignore[arg-type]
+          an.InvalidArgument, "overwrite must be True or False"),
+    gives("to_csv", "a file argil_nb wrote, with extra columns", "replaced",
+          lambda e: an.to_csv(a_frame(e), an.to_csv(a_frame(e).assign(url="u"), e.tmp / "t.csv")),
+          lambda path, e: "url" not in an.read_csv(path).columns),
+    # the argil-nb command: refused before any request, exit 2, a line or two on stderr
+    gives("argil-nb", "no `ARGIL_API_KEY`, no `--sandbox`", "exit 2, naming both (no fake account)",
+          cli("list", key=False), said(2, "ARGIL_API_KEY", "--sandbox")),
+    gives("argil-nb", "`--sandbox` and `--base-url`", "exit 2: “choose the API twice”",
+          cli("--sandbox", "--base-url", "http://127.0.0.1:9/v1", "list"), said(2, "choose the API twice")),
+    gives("argil-nb upload", "`urls.txt --csv out.txt`", "exit 2: “must end in .csv”; no row uploaded",
+          cli("upload", "urls.txt", "--csv", "out.txt", files={"urls.txt": URL_LINES}), said(2, "must end in .csv")),
+    gives("argil-nb upload", "`--csv` a file in a missing folder", "exit 2: “does not exist”; no row uploaded",
+          cli("upload", "urls.txt", "--csv", "no/out.csv", files={"urls.txt": URL_LINES}), said(2, "does not exist")),
+    gives("argil-nb upload", "`items.csv --csv items.csv` (the input as output)", "exit 2: “is also the input”",
+          cli("upload", "items.csv", "--csv", "items.csv", files={"items.csv": "url\n" + URL_LINES}),
+          said(2, "is also the input")),
+    gives("argil-nb upload", "an empty CSV", "exit 2: “is empty”",
+          cli("upload", "empty.csv", files={"empty.csv": ""}), said(2, "is empty")),
+    gives("argil-nb upload", "two lines with the same name", "exit 2: the lines, and “add a name column to the CSV”",
+          cli("upload", "d.csv", files={"d.csv": "url\nhttps://x.example.com/1/a.png\nhttps://x.example.com/2/a.png\n"}),
+          said(2, "lines 2 and 3 are both named 'a.png'", "add a name column to the CSV")),
+    gives("argil-nb export", "`--ids ids.csv --csv ids.csv`", "exit 2: “is also the input”; the file kept",
+          cli("export", "--ids", "ids.csv", "--csv", "ids.csv", files={"ids.csv": f"id,note\n{NEW_ID},mine\n"}),
+          said(2, "is also the input")),
+    gives("argil-nb list", "`--csv customers.csv` (a CSV argil_nb did not write)", "exit 2: “pass --force to replace it”",
+          cli("list", "--csv", "customers.csv", files={"customers.csv": CUSTOMERS}), said(2, "--force")),
+    gives("argil-nb watch", "`--interval 0`, as `an.watch(interval=0)`", "exit 2: “a number of seconds > 0” (0 sent 883 GETs in 5 s)",
+          cli("watch", NEW_ID, "--interval", "0"), said(2, "a number of seconds > 0")),
+    gives("argil-nb watch", "`--interval nan`", "exit 2: “a number of seconds > 0”",
+          cli("watch", NEW_ID, "--interval", "nan"), said(2, "a number of seconds > 0")),
+    gives("argil-nb sandbox", "`--port 99999`", "exit 2: “a port number from 0 to 65535”",
+          cli("sandbox", "--port", "99999"), said(2, "a port number from 0 to 65535")),
     # show
     fails("show", "`[1, 2]`", lambda e: an.show([1, 2]), an.InvalidArgument, "show takes a pandas DataFrame, got list"),  # type: ignore[arg-type]
     fails("show", "`max_rows=-1`, `True`, `\"5\"`", lambda e: each(lambda n: an.show(a_frame(e), max_rows=n), -1, True, "5"),

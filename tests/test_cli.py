@@ -57,7 +57,7 @@ def test_get_prints_a_table(box):
 
 def test_get_errors_are_one_line_and_non_zero(box):
     result = run(box, "get", "not-a-uuid")
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
     assert "InvalidAssetId" in result.stderr
 
@@ -111,7 +111,7 @@ def test_export_refuses_a_non_csv_target(box, tmp_path):
     ids_file = tmp_path / "ids.txt"
     ids_file.write_text(ready_ids(box, 1)[0])
     result = run(box, "export", "--ids", str(ids_file), "--csv", str(tmp_path / "x.xlsx"))
-    assert result.returncode == 1 and ".csv" in result.stderr
+    assert result.returncode == 2 and ".csv" in result.stderr
 
 
 def test_wrong_key_is_one_line(box):
@@ -275,7 +275,7 @@ def test_watch_stops_cleanly_on_ctrl_c(box):
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=30)
         box.configure(processing_seconds=(2.0, 20.0))
-    assert proc.returncode == 0, err
+    assert proc.returncode == 130, err  # issue 20: it exited 0, as if it had finished
     assert "stopped" in out and "Traceback" not in err
 
 
@@ -293,3 +293,84 @@ def test_a_name_the_terminal_cannot_encode_does_not_crash(box):
     result = run(box, "get", odd)
     assert result.returncode == 0, result.stderr
     assert "bad" in result.stdout and "Traceback" not in result.stderr
+
+
+# -- issue 20: hints in the CLI's language, the same columns, Ctrl-C, lab's address ---------
+
+
+def test_watch_with_an_unknown_id_names_it_and_watches_the_others(box):
+    box.configure(speed=20.0)
+    good = box.client().create_asset("https://x.example.com/known.png").id
+    missing = str(uuid.uuid4())
+    result = run(box, "watch", good, missing, "--interval", "0.2")
+    assert result.returncode == 1
+    assert f"ids that failed: {missing} (AssetNotFound" in result.stderr
+    assert ".frame" not in result.stderr and "errors=" not in result.stderr
+    assert "1/1 finished" in result.stdout
+
+
+def test_get_csv_and_export_csv_write_the_same_columns(box, tmp_path):
+    ids = [*ready_ids(box, 1), str(uuid.uuid4())]
+    (tmp_path / "ids.txt").write_text("\n".join(ids))
+    got = run(box, "get", *ids, "--csv", str(tmp_path / "get.csv"))
+    exported = run(
+        box, "export", "--ids", str(tmp_path / "ids.txt"), "--csv", str(tmp_path / "e.csv")
+    )
+    assert got.returncode == exported.returncode == 1
+    frames = [an.read_csv(tmp_path / name) for name in ("get.csv", "e.csv")]
+    assert (
+        list(frames[0].columns)
+        == list(frames[1].columns)
+        == [*an.read_csv(tmp_path / "e.csv").columns[:7], "error"]
+    )
+    assert frames[0]["error"].notna().tolist() == [False, True]
+    assert "ids that failed: " + ids[1] in exported.stderr
+
+
+def test_demo_needs_no_key_and_says_its_sandbox_is_its_own(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "argil_nb.cli", "demo", "--count", "2", "--csv", "d.csv"],
+        capture_output=True, text=True, timeout=120, cwd=tmp_path, env=env_with(),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "offline sandbox of its own" in result.stdout
+
+
+def test_lab_prints_the_address_jupyter_serves_with_its_token(tmp_path):
+    pytest.importorskip("jupyterlab")
+    import socket
+
+    import requests
+
+    state = tmp_path / "jupyter"
+    env = env_with(
+        HOME=str(tmp_path),
+        JUPYTER_CONFIG_DIR=str(state / "config"),
+        JUPYTER_DATA_DIR=str(state / "data"),
+        JUPYTER_RUNTIME_DIR=str(state / "runtime"),
+        JUPYTERLAB_SETTINGS_DIR=str(state / "settings"),
+        JUPYTERLAB_WORKSPACES_DIR=str(state / "workspaces"),
+        IPYTHONDIR=str(state / "ipython"),
+        XDG_STATE_HOME=str(tmp_path / "xdg"),
+    )
+    with socket.socket() as holder:  # the port asked is busy: Jupyter moves to another
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        busy = holder.getsockname()[1]
+        process = subprocess.Popen(
+            [sys.executable, "-m", "argil_nb.cli", "lab", "nb", "--port", str(busy)],
+            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env,
+        )  # fmt: skip
+        try:
+            lines = []
+            while not any("JupyterLab on" in line for line in lines):
+                line = process.stdout.readline()
+                assert line, f"lab ended: {lines}"
+                lines.append(line)
+            url = lines[-1].split("JupyterLab on ")[1].split()[0]
+            assert f":{busy}/" not in url and "token=" in url, lines
+            assert requests.get(url, timeout=10).status_code == 200
+            assert "sk-sandbox-" not in "".join(lines)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(timeout=30) == 0

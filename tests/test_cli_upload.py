@@ -78,7 +78,7 @@ def test_failed_rows_are_listed_and_the_exit_code_is_not_zero(box, here, capsys)
     assert "0 of 3 rows uploaded" in result.stdout
     assert (
         "3 rows failed:" in result.stderr
-        and "row 2: https://media.example.com/cli/shot-2.png" in result.stderr
+        and "line 3: https://media.example.com/cli/shot-2.png" in result.stderr
     )
     assert "run the same command again --journal j.jsonl" in result.stderr
     retry = upload(box, "urls.txt", "--journal", "j.jsonl", cwd=tmp_path)
@@ -97,11 +97,60 @@ def test_bad_items_are_refused_before_any_request(box, here, capsys):
     tmp_path = here
     pd.DataFrame({"link": URLS}).to_csv(tmp_path / "items.csv", index=False)
     box.reset_stats()
-    assert main(["upload", "items.csv"]) == 1
+    assert main(["upload", "items.csv"]) == 2
     assert "has no 'url' column" in capsys.readouterr().err
     pd.DataFrame({"url": ["https://x.example.com/a.png"] * 2}).to_csv(
         tmp_path / "d.csv", index=False
     )
-    assert main(["upload", "d.csv"]) == 1
-    assert "names must be unique within a batch" in capsys.readouterr().err
+    assert main(["upload", "d.csv"]) == 2
+    err = capsys.readouterr().err
+    assert "lines 2 and 3 are both named 'a.png'" in err and "add a name column" in err
+    assert "DataFrame" not in err and "items[" not in err  # no pandas recipe in a terminal
     assert box.stats.requests == 0
+
+
+def test_a_csv_argil_nb_wrote_is_read_back_unescaped(box, here):
+    # issue 20 item 8: names to_csv had escaped were uploaded with the apostrophe.
+    odd = ["=SUM(A1).png", "-draft.png", "'quoted.png", "@home.png"]
+    frame = pd.DataFrame({"url": [f"https://x.example.com/{i}.png" for i in range(4)], "name": odd})
+    an.to_csv(frame, here / "retry.csv")
+    assert "'=SUM(A1).png" in (here / "retry.csv").read_text()
+    assert main(["upload", "retry.csv", "--csv", "out.csv"]) == 0
+    assert an.read_csv(here / "out.csv")["name"].tolist() == odd
+    assert sorted(a["name"] for a in box.assets() if a["name"] in odd) == sorted(odd)
+
+
+def test_a_resumed_upload_says_what_it_waits_for(box, here, capsys):
+    # issue 20 item 8: a batch that died after sending left intents without answers; the
+    # rerun waited 30 s (the read timeout) before looking for them, saying nothing.
+    from argil_nb.uploads import create_assets
+
+    (here / "urls.txt").write_text("\n".join(URLS[:2]) + "\n")
+    client = box.client()
+    box.respond_next(500, {"code": 500, "message": "boom"}, method="POST", times=2)
+
+    class Died(Exception):
+        pass
+
+    def die(seconds):
+        raise Died  # the batch dies while it waits to look for its lost uploads
+
+    import argil_nb.waiting.settle as settle
+
+    original = settle._sleep
+    settle._sleep = die
+    try:
+        with pytest.raises(Died):
+            create_assets(client, URLS[:2], journal=here / "j.jsonl", progress=False)
+    finally:
+        settle._sleep = original
+    slept = []
+    here_sleep = settle._sleep
+    settle._sleep = slept.append
+    try:
+        assert main(["upload", "urls.txt", "--journal", "j.jsonl"]) == 0
+    finally:
+        settle._sleep = here_sleep
+    out = capsys.readouterr().out
+    assert "2 uploads of the last run were sent without an answer" in out
+    assert "waiting 30 s" in out and slept == [pytest.approx(30, abs=1)]

@@ -216,3 +216,42 @@ def test_an_existing_file_keeps_its_mode(tmp_path, umask):
     to_csv(frame_of(["b"]), path)
     assert path.stat().st_mode & 0o777 == 0o600
     assert read_csv(path)["name"].tolist() == ["b"]
+
+
+# -- issue 20, item 1: only a file argil_nb wrote is overwritten, unless told ----------------
+
+
+def test_a_users_csv_with_an_id_column_is_not_overwritten(tmp_path):
+    # An `id` column is not enough: customers.csv was the user's, and was replaced silently.
+    target = tmp_path / "customers.csv"
+    target.write_text("id,email,plan\n7,a@example.com,pro\n")
+    with pytest.raises(InvalidArgument, match="not a status table argil_nb wrote") as info:
+        to_csv(frame_of(["a"]), target)
+    assert "overwrite=True" in str(info.value)
+    assert target.read_text() == "id,email,plan\n7,a@example.com,pro\n"
+
+
+def test_overwrite_true_replaces_a_file_argil_nb_did_not_write(tmp_path, umask):
+    target = tmp_path / "customers.csv"
+    target.write_text("id,email,plan\n7,a@example.com,pro\n")
+    target.chmod(0o640)
+    to_csv(frame_of(["a"]), target, overwrite=True)
+    assert read_csv(target)["name"].tolist() == ["a"]
+    assert target.stat().st_mode & 0o777 == 0o640  # still atomic and mode-keeping
+    assert [p.name for p in tmp_path.iterdir()] == ["customers.csv"]
+
+
+def test_a_file_argil_nb_wrote_is_overwritten_whatever_its_extra_columns(tmp_path):
+    frame = frame_of(["a"])
+    frame["url"] = pd.array(["https://x.example.com/a.png"], dtype=STRING)
+    target = to_csv(frame, tmp_path / "t.csv")
+    assert csvio.written_by_argil_nb(target)
+    to_csv(frame_of(["b"]), target)
+    assert read_csv(target)["name"].tolist() == ["b"]
+    (tmp_path / "empty.csv").write_bytes(b"")  # nothing in it to lose
+    to_csv(frame_of(["c"]), tmp_path / "empty.csv")
+
+
+def test_overwrite_must_be_a_bool(tmp_path):
+    with pytest.raises(InvalidArgument, match="overwrite must be True or False"):
+        to_csv(frame_of(["a"]), tmp_path / "t.csv", overwrite="yes")

@@ -14,19 +14,24 @@ from ..errors import BatchError
 from ..models import TERMINAL_STATUSES
 from ..waiting import TRANSIENT, Interrupts
 
-__all__ = ["summary_line", "table_text", "watch_in_terminal"]
+__all__ = ["failures", "summary_line", "table_text", "watch_in_terminal", "watch_table"]
 
 _SHOWN = ["id", "name", "type", "status", "created_at"]
 
 
 def table_text(frame: pd.DataFrame) -> str:
-    """A compact plain-text table of the main columns."""
+    """A compact plain-text table of the main columns (``error`` when a row has one)."""
     if frame.empty:
         return "(no assets)"
-    shown = frame[[c for c in [*_SHOWN, "error"] if c in frame.columns]].copy()
+    failed = "error" in frame.columns and bool(frame["error"].notna().any())
+    shown = frame[
+        [c for c in [*_SHOWN, "error"] if c in frame.columns and (failed or c != "error")]
+    ]
+    shown = shown.copy()
     shown["created_at"] = shown["created_at"].dt.strftime("%Y-%m-%d %H:%M:%S")
     shown["name"] = shown["name"].str.slice(0, 40)
-    return shown.to_string(index=False, na_rep="-")
+    shown = shown.astype(object)
+    return shown.where(shown.notna(), "-").to_string(index=False)
 
 
 def summary_line(frame: pd.DataFrame) -> str:
@@ -38,6 +43,18 @@ def summary_line(frame: pd.DataFrame) -> str:
     filled = width * done // total if total else width
     parts = " · ".join(f"{k} {int(v)}" for k, v in counts.items() if v)
     return f"[{'#' * filled}{'.' * (width - filled)}] {done}/{total} finished · {parts}"
+
+
+def failures(exc: BatchError) -> str:
+    """``2 of 5 assets failed (2 AssetNotFound); first: ID: ...``: a BatchError without its
+    advice to Python callers (``.frame``, ``errors=``), for a terminal."""
+    kinds: dict[str, int] = {}
+    for error in exc.errors.values():
+        kinds[type(error).__name__] = kinds.get(type(error).__name__, 0) + 1
+    summary = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
+    first_id, first = next(iter(exc.errors.items()))
+    total = len(exc.errors) + len(exc.frame)
+    return f"{len(exc.errors)} of {total} assets failed ({summary}); first: {first_id}: {first}"
 
 
 def watch_in_terminal(
@@ -53,9 +70,26 @@ def watch_in_terminal(
     On a terminal the table is redrawn in place; elsewhere (a pipe, a log) only the summary
     line is printed, when it changes. Returns the last frame.
     """
+    return watch_table(client, ids, interval=interval, out=out, sleep=sleep)[0]
+
+
+def watch_table(
+    client: Client,
+    ids: Any,
+    *,
+    interval: float = 2.0,
+    out: TextIO | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    first: pd.DataFrame | None = None,
+) -> tuple[pd.DataFrame, bool]:
+    """:func:`watch_in_terminal`, and whether Ctrl-C stopped it (the command exits 130).
+
+    ``first``: the assets' frame when the caller has just fetched it (not fetched again).
+    """
+    stopped = False
     stream = out or sys.stdout
     live = stream.isatty()
-    frame = client.get_assets(ids, progress=False)
+    frame = client.get_assets(ids, progress=False) if first is None else first
     last_lines = 0
     last_summary = ""
     with Interrupts() as interrupts:
@@ -80,10 +114,11 @@ def watch_in_terminal(
                 except BatchError as exc:  # transport errors come per id, inside a BatchError
                     if not all(isinstance(e, TRANSIENT) for e in exc.errors.values()):
                         raise
-                    stream.write(f"(refresh failed, retrying: {exc})\n")
+                    stream.write(f"(refresh failed, retrying: {failures(exc)})\n")
                     last_lines = 0
         except KeyboardInterrupt:
             stream.write("stopped\n")
+            stopped = True
     if not live:
         stream.write(table_text(frame) + "\n")
-    return frame
+    return frame, stopped

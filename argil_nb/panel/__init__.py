@@ -347,7 +347,9 @@ class StatusPanel(anywidget.AnyWidget):
             raise InvalidArgument(f"path must end in .csv, got {str(target.name)!r}")
         if not target.parent.is_dir():
             raise InvalidArgument(f"cannot export to {str(target)!r}: its folder does not exist")
-        return to_csv(frame, target if overwrite else _free_name(target)).absolute()
+        return to_csv(
+            frame, target if overwrite else _free_name(target), overwrite=overwrite
+        ).absolute()
 
     def close(self, timeout: float = JOIN_TIMEOUT) -> None:
         """Stop polling and close the widget; its output keeps a saved view of its last state.
