@@ -23,9 +23,9 @@ from concurrent.futures import ThreadPoolExecutor, as_completed, wait
 from functools import partial
 from typing import Any
 
-from .errors import ArgilError, retold
+from .errors import ArgilError, AuthenticationError, retold
 from .models import Asset, AssetSource
-from .waiting import BREAKER, TRANSIENT, Breaker, Hold, RateLimiter, Stop, current_stop
+from .waiting import BREAKER, TRANSIENT, Breaker, Hold, RateLimiter, Stop, Stopped, current_stop
 
 __all__ = ["PROGRESS_THRESHOLD", "Progress", "batch_stop", "fetch_each", "run_all", "run_calls"]
 
@@ -179,18 +179,33 @@ def _fetch_round(
     breaker = Breaker()
     found: dict[str, Asset] = {}
     failed: dict[str, Exception] = {}
-    calls = [lambda i=i: breaker.call(lambda: client.get_asset(i)) for i in ids]
-    for index, asset, exc in run_calls(pool, calls):
-        if exc is not None:
-            failed[ids[index]] = exc
-        elif asset is not None:
-            found[ids[index]] = asset
-        else:
-            assert breaker.tripped is not None
-            why = f"{BREAKER} requests in a row failed after their retries"
-            message = f"{ids[index]} was not fetched: {why}; the last error: {breaker.tripped}"
-            failed[ids[index]] = retold(breaker.tripped, message)
-        bar.update()
+    refused: list[AuthenticationError] = []
+    stop = batch_stop()
+
+    def get(asset_id: str) -> Asset | None:
+        if refused:  # a wrong key: the rest would be refused too
+            return None
+        try:
+            return breaker.call(lambda: client.get_asset(asset_id))
+        except Stopped:
+            return None
+
+    with stop.scope():
+        for index, asset, exc in run_calls(pool, [partial(get, i) for i in ids]):
+            if isinstance(exc, AuthenticationError):
+                refused.append(exc)
+                stop.set()  # those waiting for their slot send nothing
+            elif exc is not None:
+                failed[ids[index]] = exc
+            elif asset is not None:
+                found[ids[index]] = asset
+            elif breaker.tripped is not None:
+                why = f"{BREAKER} requests in a row failed after their retries"
+                message = f"{ids[index]} was not fetched: {why}; the last error: {breaker.tripped}"
+                failed[ids[index]] = retold(breaker.tripped, message)
+            bar.update()
+    if refused:
+        raise refused[0]
     return found, failed, breaker.tripped
 
 
@@ -210,6 +225,12 @@ def fetch_each(
     second try. So an outage costs at most ``BREAKER + max_workers - 1`` requests: about
     two request lifetimes of wall time when ``max_workers >= BREAKER``, whatever the number
     of ids.
+
+    Raises
+    ------
+    AuthenticationError
+        At the first 401 or 403 (a wrong key is wrong for every id): nothing more is sent,
+        at most the requests already in flight.
     """
     found, failed, tripped = _fetch_round(client, ids, pool, bar)
     retry = [i for i in ids if isinstance(failed.get(i), TRANSIENT)]

@@ -19,7 +19,15 @@ import requests
 
 from ._checks import check_int, check_number, invalid, is_number
 from ._transport import Transport, check_base_url
-from .errors import AssetNotFound, InvalidArgument, InvalidResponse
+from .errors import (
+    APIConnectionError,
+    AssetNotFound,
+    InvalidArgument,
+    InvalidResponse,
+    ServerError,
+    retold,
+    sentence,
+)
 from .listing import get_assets, list_assets
 from .models import MAX_PAGE_SIZE, Asset, Page, canonical_id, normalize_id
 from .polling import wait
@@ -240,7 +248,18 @@ class Client:
         """
         url, name, asset_type = upload_fields(url, name, type)
         body = {"name": name, "type": asset_type, "url": url}
-        response = self._http.request("POST", "/assets", json=body, ok=(200, 201))
+        try:
+            response = self._http.request("POST", "/assets", json=body, ok=(200, 201))
+        except (ServerError, APIConnectionError) as exc:
+            # The server may have acted on it (a proxy's 504, an answer lost on the way): a
+            # plain retry could upload it twice.
+            said = exc.message if isinstance(exc, ServerError) else str(exc)
+            raise retold(
+                exc,
+                f"{sentence(said)} The asset may have been created all the same: look for an "
+                f"asset named {name!r} before calling create_asset again, or upload with "
+                "create_assets([...]), which looks for it and never uploads twice.",
+            ) from exc  # create_assets reports the cause: it does look for it
         return _asset_from(_json(response, "POST", "/assets"), response, "POST", "/assets")
 
     def delete_asset(self, asset_id: object) -> None:

@@ -16,12 +16,19 @@
     ├── BatchError                ``.frame``: the rows that worked; ``.errors``: id -> exception
     └── JournalError              an upload journal could not be written (``.path``)
 
+Warnings (:class:`ArgilWarning`, a ``UserWarning``) say what a call did that its caller
+should know (rows skipped, a listing not shown complete); :func:`warn` points them at the
+user's own line, so a notebook shows each where it came from.
+
 Every :class:`APIError` carries the status code, the method, the URL path and the server's
 message. None of them ever holds the API key: the request headers are not kept.
 """
 
 from __future__ import annotations
 
+import os
+import sys
+import warnings
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +40,7 @@ __all__ = [
     "APIConnectionError",
     "APIError",
     "ArgilError",
+    "ArgilWarning",
     "AssetNotFound",
     "AuthenticationError",
     "BatchError",
@@ -45,6 +53,8 @@ __all__ = [
     "WaitTimeout",
     "error_from_response",
     "retold",
+    "sentence",
+    "warn",
 ]
 
 _MAX_MESSAGE = 300
@@ -52,6 +62,21 @@ _MAX_MESSAGE = 300
 
 class ArgilError(Exception):
     """Root of every error argil_nb raises on purpose."""
+
+
+class ArgilWarning(UserWarning):
+    """What a call did that you should know: rows skipped, a listing not shown complete."""
+
+
+_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def warn(message: str) -> None:
+    """Warn with :class:`ArgilWarning`, attributed to the first caller outside argil_nb."""
+    level, frame = 2, sys._getframe(1)  # 2: warn()'s caller
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        level, frame = level + 1, frame.f_back  # type: ignore[assignment]
+    warnings.warn(message, ArgilWarning, stacklevel=level)
 
 
 class APIError(ArgilError):
@@ -151,8 +176,9 @@ class InvalidArgument(ArgilError, ValueError):
     """Any other bad argument (a name, a type, a URL, a path); raised before any request."""
 
 
-class WaitTimeout(ArgilError):
-    """``wait()`` ran out of time; ``frame`` holds the last statuses seen."""
+class WaitTimeout(ArgilError, TimeoutError):
+    """``wait()`` ran out of time; ``frame`` holds the last statuses seen. Also a
+    ``TimeoutError``, so ``except TimeoutError`` catches it."""
 
     def __init__(self, message: str, frame: pd.DataFrame) -> None:
         super().__init__(message)
@@ -171,9 +197,16 @@ class BatchError(ArgilError):
         failed row's position in the items (from 0).
     """
 
-    def __init__(self, frame: pd.DataFrame, errors: Mapping[Any, Exception]) -> None:
+    def __init__(
+        self, frame: pd.DataFrame, errors: Mapping[Any, Exception], hint: str | None = None
+    ) -> None:
         self.frame = frame
         self.errors = dict(errors)
+        if hint is None:  # get_assets' and create_assets': what to do next, in their terms
+            hint = (
+                "The rows that worked are in .frame, the failures in .errors; pass "
+                "errors='coerce' to get every row with an 'error' column instead."
+            )
         kinds: dict[str, int] = {}
         for exc in self.errors.values():
             kinds[type(exc).__name__] = kinds.get(type(exc).__name__, 0) + 1
@@ -181,8 +214,7 @@ class BatchError(ArgilError):
         first_id, first = next(iter(self.errors.items()))
         super().__init__(
             f"{len(self.errors)} of {len(self.errors) + len(frame)} assets failed ({summary}); "
-            f"first: {first_id}: {first}. The rows that worked are in .frame, the failures in "
-            ".errors; pass errors='coerce' to get every row with an 'error' column instead."
+            f"first: {first_id}: {sentence(str(first))} {hint}"
         )
 
 
@@ -215,6 +247,12 @@ def retold(exc: Exception, message: str) -> Exception:
     if isinstance(exc, APIConnectionError):
         return APIConnectionError(message)
     return ArgilError(message)
+
+
+def sentence(text: str) -> str:
+    """``text`` ending as a sentence does, so that a hint after it reads apart from it."""
+    text = text.rstrip()
+    return text if not text or text[-1] in ".!?" else text + "."
 
 
 def _id_from_path(path: str) -> str | None:
@@ -259,8 +297,8 @@ def error_from_response(response: requests.Response, method: str, path: str) -> 
     code = response.status_code
     message = _server_message(response)
     if code in (401, 403):
-        hint = " Check ARGIL_API_KEY (or the api_key argument)."
-        return AuthenticationError(code, method, path, message + hint)
+        hint = "Check ARGIL_API_KEY (or the api_key argument)."
+        return AuthenticationError(code, method, path, f"{sentence(message)} {hint}")
     if code == 404:
         return AssetNotFound(code, method, path, message)
     if code == 429:

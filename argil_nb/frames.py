@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import InvalidArgument
+from .errors import InvalidArgument, warn
 from .models import Asset, normalize_ids, parse_timestamp
 
 __all__ = [
@@ -204,14 +204,21 @@ def ids_of(ids: Any) -> list[str]:
     """Normalise ids from a list, a Series or a frame with an ``id`` column.
 
     First-seen order, duplicates dropped, every bad id reported at once
-    (:class:`~argil_nb.errors.InvalidAssetId`).
+    (:class:`~argil_nb.errors.InvalidAssetId`). A frame's rows without an id are skipped,
+    with a warning that counts them.
     """
     if isinstance(ids, pd.DataFrame):
         if "id" not in ids.columns:
             raise InvalidArgument(
                 f"the frame has no 'id' column (columns: {list(ids.columns)[:8]})"
             )
-        ids = ids["id"]
+        missing = ids["id"].isna()
+        if missing.any():  # the rows of create_assets(errors="coerce") that failed, say
+            warn(
+                f"{int(missing.sum())} of {len(ids)} rows have no id and were skipped (rows "
+                "whose upload failed have none: see their 'error' column)"
+            )
+        ids = ids["id"][~missing]
     if ids is None or isinstance(ids, (str, bytes)) or not isinstance(ids, Iterable):
         raise InvalidArgument(
             f"ids must be a list of asset ids, a Series, or a frame with an 'id' column; got "

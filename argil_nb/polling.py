@@ -37,6 +37,11 @@ __all__ = ["wait"]
 
 log = logging.getLogger("argil_nb")
 
+_WAIT_HINT = (
+    "The others' last statuses are in .frame, each failed id's error in .errors: wait for "
+    "the others without those ids."
+)
+
 
 class _Poller:
     """The state of one ``wait()``: the latest asset per id."""
@@ -63,11 +68,11 @@ class _Poller:
         self.latest.update(found)
         gone = {i: e for i, e in failed.items() if isinstance(e, AssetNotFound)}
         if gone:
-            raise BatchError(self.frame(), gone)
+            raise BatchError(self.frame(), gone, _WAIT_HINT)
         if failed:
             self.last_error = next(iter(failed.values()))
             if not all(isinstance(e, TRANSIENT) for e in failed.values()):
-                raise BatchError(self.frame(), failed)
+                raise BatchError(self.frame(), failed, _WAIT_HINT)
         changed = sum(1 for i in pending if i in self.latest and self.latest[i].status != before[i])
         bar.update(sum(1 for i in pending if i in self.latest and self.latest[i].is_terminal))
         return changed

@@ -492,7 +492,7 @@ CASES: list[Case] = [
     fails(G, "a 400 with the API's Error body", then(lambda e: answer(e, 400, {"code": 400, "message": "bad id"}), get_ready),
           an.APIError, "400 on GET /v1/assets/", sends=True),
     fails(G, "a 401 (or 403)", then(lambda e: answer(e, 401, {"code": 401, "message": "Invalid API key"}), get_ready),
-          an.AuthenticationError, "Invalid API key Check ARGIL_API_KEY", sends=True),
+          an.AuthenticationError, "Invalid API key. Check ARGIL_API_KEY", sends=True),
     fails(G, "a 404 as an HTML page", then(lambda e: answer(e, 404, "<h1>Not Found</h1>", "text/html"), get_ready),
           an.AssetNotFound, "(non-JSON text/html body: '<h1>Not Found</h1>')", sends=True),
     fails(G, "a 502 proxy page, after the retries", then(lambda e: answer(e, 502, "<html>Bad Gateway</html>", "text/html"), get_ready),

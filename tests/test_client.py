@@ -301,3 +301,34 @@ def test_the_helpers_and_watch_use_the_client_connect_made(monkeypatch):
     other = an.use(an.Client(api_key="k", base_url=client.base_url))
     assert _default.default_client() is other
     client.close()
+
+
+def test_a_create_asset_answered_5xx_says_the_asset_may_exist(sandbox, client):
+    sandbox.configure(error_rate=1.0, error_after=1.0)  # created, then a 5xx
+    with pytest.raises(an.ServerError) as info:
+        client.create_asset("https://media.example.com/maybe.mp4")
+    sandbox.configure(error_rate=0.0)
+    text = str(info.value)
+    assert "may have been created" in text and "'maybe.mp4'" in text and "create_assets" in text
+    assert text.count(" on POST ") == 1  # said once, not twice
+    assert [a["name"] for a in sandbox.assets()].count("maybe.mp4") == 1
+
+
+def test_wait_timeout_is_a_timeout_error(sandbox, client):
+    processing = [a["id"] for a in sandbox.assets() if a["status"] == "PROCESSING"][:1]
+    with pytest.raises(TimeoutError) as info:
+        client.wait(processing, timeout=0, progress=False)
+    assert isinstance(info.value, an.WaitTimeout) and len(info.value.frame) == 1
+
+
+def test_wait_for_an_unknown_id_gives_advice_wait_can_follow(client):
+    with pytest.raises(an.BatchError) as info:
+        client.wait([UNKNOWN], timeout=5, progress=False)
+    assert "errors='coerce'" not in str(info.value) and "without those ids" in str(info.value)
+
+
+def test_an_error_and_its_hint_read_as_two_sentences(sandbox):
+    wrong = an.Client(api_key="sk-wrong", base_url=sandbox.base_url)
+    with wrong, pytest.raises(an.AuthenticationError) as info:
+        wrong.get_asset(UNKNOWN)
+    assert "Invalid API key. Check ARGIL_API_KEY" in str(info.value)

@@ -88,6 +88,7 @@ def test_public_names_are_pinned():
             "APIConnectionError",
             "APIError",
             "ArgilError",
+            "ArgilWarning",
             "Asset",
             "AssetNotFound",
             "AuthenticationError",
@@ -144,6 +145,7 @@ def test_error_tree():
     assert issubclass(e.InvalidArgument, ValueError)
     for cls in (e.APIConnectionError, e.WaitTimeout, e.BatchError):
         assert issubclass(cls, e.ArgilError)
+    assert issubclass(e.WaitTimeout, TimeoutError) and issubclass(e.ArgilWarning, UserWarning)
 
 
 def test_the_readme_lists_the_floors_ci_tests():

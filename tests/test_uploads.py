@@ -156,8 +156,9 @@ def test_module_helper_uses_the_default_client(sandbox, client, monkeypatch):
 def test_the_key_never_reaches_the_journal_or_the_errors(sandbox, client, tmp_path: Path):
     journal = tmp_path / "uploads.jsonl"
     sandbox.respond_next(403, {"code": 403, "message": "forbidden"}, method="POST")
-    frame = client.create_assets(URLS[:3], journal=journal, errors="coerce", progress=False)
-    text = journal.read_text() + " ".join(frame["error"].dropna())
+    with pytest.raises(an.AuthenticationError) as info:  # a refused key stops the batch
+        client.create_assets(URLS[:3], journal=journal, errors="coerce", progress=False)
+    text = journal.read_text() + str(info.value)
     assert "forbidden" in text and CANARY_KEY not in text and CANARY_KEY[-8:] not in text
 
 
@@ -201,3 +202,18 @@ def test_a_journal_keeps_no_query_string(sandbox, client, tmp_path):
     assert intent["url"] == "https://bucket.example.com/b/clip.mp4?…"
     again = client.create_assets([signed], journal=path, progress=False)
     assert again["id"].tolist() == done["id"].tolist() and posts(sandbox) == 1
+
+
+def test_wait_and_watch_of_a_coerced_upload_skip_the_failed_rows_and_say_so(
+    sandbox, client, panels
+):
+    refused = {"code": 400, "message": "bad url"}
+    sandbox.respond_next(400, refused, path_prefix="/assets", method="POST")
+    frame = client.create_assets(URLS[:3], errors="coerce", journal=False, progress=False)
+    assert frame["id"].isna().sum() == 1
+    with pytest.warns(an.ArgilWarning, match="1 of 3 rows have no id and were skipped") as seen:
+        with pytest.raises(an.WaitTimeout) as info:
+            client.wait(frame, timeout=0, progress=False)
+        panels.append(an.watch(frame, client=client, interval=60))
+    assert {w.filename for w in seen} == {__file__}  # the caller's lines, not argil_nb's
+    assert len(info.value.frame) == 2 and len(panels[0].frame) == 2

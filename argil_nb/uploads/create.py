@@ -27,10 +27,10 @@ See docs/reliability.md for what "exactly once" covers and what it cannot.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
-import warnings
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, wait
 from datetime import timedelta
@@ -46,12 +46,14 @@ from ..errors import (
     APIError,
     ArgilError,
     AssetNotFound,
+    AuthenticationError,
     BatchError,
     InvalidResponse,
     JournalError,
     RateLimitError,
     ServerError,
     retold,
+    warn,
 )
 from ..frames import ERROR_COLUMN, STRING, assets_frame, empty_frame
 from ..models import Asset, canonical_id
@@ -115,7 +117,8 @@ class _Batch:
         self.todo: list[int] = []
         self.posts: dict[int, int] = {}
         self.last_error: dict[int, Exception] = {}
-        self.stopped: JournalError | None = None
+        self.stopped: JournalError | AuthenticationError | None = None  # nothing more is sent
+        self._stop = Stop()  # the round's: set, its waiting workers send nothing
         self._lock = threading.Lock()
 
     # -- what the journal says ----------------------------------------------------------------
@@ -225,7 +228,7 @@ class _Batch:
         todo, self.todo = self.todo, []
         breaker = Breaker()
         workers = max(1, min(self.client.max_workers, len(todo)))
-        stop = batch_stop()
+        stop = self._stop = batch_stop()
         pool = ThreadPoolExecutor(workers, thread_name_prefix="argil-upload")
         futures = {pool.submit(self._scoped, stop, index, breaker): index for index in todo}
         try:
@@ -285,10 +288,17 @@ class _Batch:
             self.stopped = self.stopped or exc
         except _AMBIGUOUS as exc:
             log.debug("uploads: row %d: %s; will look for it", index, type(exc).__name__)
+            cause = exc.__cause__ if isinstance(exc.__cause__, _AMBIGUOUS) else exc
             with self._lock:
-                self.last_error[index] = exc
+                self.last_error[index] = cause  # not create_asset's advice: it is followed here
                 self.lost[index] = Lost(row.key, row.name, row.type, at, clock)
             self.settle.note()
+        except AuthenticationError as exc:  # a wrong key: every row would be refused
+            self.stopped = self.stopped or exc
+            self._stop.set()
+            self.errors[index] = exc
+            with contextlib.suppress(JournalError):
+                self.book.refused(row, exc.status_code)
         except APIError as exc:  # the server answered that it did not act
             self.last_error[index] = exc
             if isinstance(exc, RateLimitError):
@@ -341,7 +351,12 @@ def _result(
         ]
         frame[ERROR_COLUMN] = pd.array(messages, dtype=STRING)
     elif failed:
-        raise BatchError(frame, {index: failed[index] for index in sorted(failed)})
+        hint = (
+            "The rows uploaded are in .frame, each failed row's position in .errors: the same "
+            "call run again sends only those (the journal knows the rest), or pass "
+            "errors='coerce' to get every row with an 'error' column."
+        )
+        raise BatchError(frame, {index: failed[index] for index in sorted(failed)}, hint)
     return frame
 
 
@@ -394,6 +409,8 @@ def create_assets(
         same journal) to finish the job.
     JournalError
         When the journal cannot be written: the batch stops sending.
+    AuthenticationError
+        At the first 401 or 403: nothing more is sent (a wrong key is wrong for every row).
     """
     check_choice("errors", errors, ("raise", "coerce"))
     rows = upload_rows(items)
@@ -428,11 +445,10 @@ def _default_journal(base_url: str, rows: list[UploadRow]) -> Path | bool:
     try:
         return default_journal(base_url, rows)
     except OSError as exc:
-        warnings.warn(
+        warn(
             f"argil_nb could not keep this batch's journal in the cache folder ({exc}): the "
             "batch is exactly once within this call, but running it again after an interrupt "
-            "uploads it again. Pass journal=PATH to keep one elsewhere.",
-            stacklevel=3,
+            "uploads it again. Pass journal=PATH to keep one elsewhere."
         )
         return False
 
