@@ -7,6 +7,7 @@ Importing the package does no I/O.
 
 from __future__ import annotations
 
+import inspect
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -82,32 +83,46 @@ __all__ = [
 ]
 
 
+def _on_the_default_client(method: Any) -> Any:
+    """Give a module-level helper the docstring of the Client method it calls: Shift-Tab on
+    ``an.get_assets`` shows the whole of ``Client.get_assets``'s."""
+
+    def decorate(helper: Any) -> Any:
+        helper.__doc__ = (
+            f"``Client.{method.__name__}`` on the default client: the latest one "
+            ":func:`connect` made, or :func:`use`'s.\n\n" + inspect.cleandoc(method.__doc__)
+        )
+        return helper
+
+    return decorate
+
+
+@_on_the_default_client(Client.get_asset)
 def get_asset(asset_id: object) -> Asset:
-    """``Client.get_asset`` on the default client (see :func:`use`, :func:`connect`)."""
     return default_client().get_asset(asset_id)
 
 
+@_on_the_default_client(Client.get_assets)
 def get_assets(ids: Any, *, errors: str = "raise", progress: bool | None = None) -> pd.DataFrame:
-    """``Client.get_assets`` on the default client."""
     return default_client().get_assets(ids, errors=errors, progress=progress)
 
 
+@_on_the_default_client(Client.list_assets)
 def list_assets(
     *, type: Any = None, status: Any = None, progress: bool | None = None
 ) -> pd.DataFrame:
-    """``Client.list_assets`` on the default client."""
     return default_client().list_assets(type=type, status=status, progress=progress)
 
 
+@_on_the_default_client(Client.create_assets)
 def create_assets(
     items: Any, *, journal: Any = None, errors: str = "raise", progress: bool | None = None
 ) -> pd.DataFrame:
-    """``Client.create_assets`` on the default client: upload many URLs, exactly once."""
     return default_client().create_assets(items, journal=journal, errors=errors, progress=progress)
 
 
+@_on_the_default_client(Client.wait)
 def wait(ids: Any, *, timeout: float = 600, progress: bool | None = None) -> pd.DataFrame:
-    """``Client.wait`` on the default client."""
     return default_client().wait(ids, timeout=timeout, progress=progress)
 
 
@@ -135,7 +150,15 @@ def watch(
     Returns
     -------
     StatusPanel
-        The panel, already polling.
+        The panel, already polling: ``panel.frame``, ``panel.history``,
+        ``panel.on_change(callback)``, ``panel.refresh()``, ``panel.stop()``,
+        ``panel.close()``.
+
+    Raises
+    ------
+    InvalidAssetId, InvalidArgument
+        Before any request, for a bad id, no id, or a bad option (``interval`` must be
+        > 0: the panel never floods the API).
 
     Examples
     --------

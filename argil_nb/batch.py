@@ -16,6 +16,8 @@
 from __future__ import annotations
 
 import logging
+import math
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -27,23 +29,31 @@ from .errors import ArgilError, AuthenticationError, retold
 from .models import Asset, AssetSource
 from .waiting import BREAKER, TRANSIENT, Breaker, Hold, RateLimiter, Stop, Stopped, current_stop
 
-__all__ = ["PROGRESS_THRESHOLD", "Progress", "batch_stop", "fetch_each", "run_all", "run_calls"]
+__all__ = ["SHOW_AFTER", "Progress", "batch_stop", "fetch_each", "run_all", "run_calls"]
 
 log = logging.getLogger("argil_nb")
 
-PROGRESS_THRESHOLD = 50
-"""``progress=None`` shows a bar from this many requests on."""
+SHOW_AFTER = 1.0
+"""``progress=None``: a bar appears once the call has run this many seconds (tqdm's
+``delay``). Deciding on the first guess of a total showed nothing for a listing (3 pages
+known at first, 53 in the end) or 12 uploads at Argil's write limit (12 s); a call that
+takes more than a moment shows a bar, a quick one leaves no trace."""
 
 
 class Progress:
-    """A tqdm.auto bar when enabled, else nothing at all (no output).
+    """A tqdm.auto bar (a widget in notebooks, text in a terminal), or nothing at all.
+
+    In a notebook the bar is displayed under a display id of its own, and replaced by one
+    line of text when it closes: a widget left behind would show "Error displaying widget:
+    model not found" once the notebook is reopened without its kernel.
 
     Parameters
     ----------
     enabled
-        True or False; None: a bar when ``total`` is at least :data:`PROGRESS_THRESHOLD`.
+        True: a bar at once; False: none; None: a bar once the call has run
+        :data:`SHOW_AFTER` seconds.
     total, desc, unit
-        As for tqdm.
+        As for tqdm (``total`` may grow: :meth:`grow`).
     limiter
         The client's rate limiter: its holds are shown beside the bar while they last.
     """
@@ -56,21 +66,37 @@ class Progress:
         unit: str = "req",
         limiter: RateLimiter | None = None,
     ) -> None:
-        show = total >= PROGRESS_THRESHOLD if enabled is None else bool(enabled)
-        self._bar = None
-        if show:
+        self._bar: Any = None
+        self._handle: Any = None  # the notebook's display of the bar
+        self._show_at = math.inf  # when the notebook's bar is to be displayed
+        if enabled is not False:
             from tqdm.auto import tqdm  # lazy: in a notebook it imports ipywidgets
 
-            self._bar = tqdm(total=total, desc=desc, unit=unit, leave=False)
+            delay = SHOW_AFTER if enabled is None else 0.0
+            notebook = sys.modules.get("tqdm.notebook")  # tqdm.auto chose it: in a kernel
+            if notebook is not None and issubclass(tqdm, notebook.tqdm_notebook):
+                self._bar = tqdm(total=total, desc=desc, unit=unit, leave=False, display=False)
+                self._show_at = time.monotonic() + delay
+                self._show()
+            else:
+                self._bar = tqdm(total=total, desc=desc, unit=unit, leave=False, delay=delay)
         self._limiter = limiter if self._bar is not None else None
         self._held_until = 0.0
         if self._limiter is not None:
             self._limiter.add_hold_listener(self._held)
 
+    def _show(self) -> None:
+        if self._handle is None and time.monotonic() >= self._show_at:
+            from IPython.display import display
+
+            self._show_at = math.inf
+            self._handle = display(self._bar.container, display_id=True)
+
     def _held(self, hold: Hold) -> None:
         if self._bar is not None:
             self._held_until = time.monotonic() + hold.seconds
             self._bar.set_postfix_str(f"held {hold.seconds:.1f} s: {hold.why}")
+            self._show()
 
     def update(self, n: int = 1) -> None:
         """Count ``n`` more done."""
@@ -79,19 +105,30 @@ class Progress:
                 self._held_until = 0.0
                 self._bar.set_postfix_str("", refresh=False)
             self._bar.update(n)
+            self._show()
 
     def grow(self, n: int) -> None:
         """Add ``n`` to the total (more work found on the way)."""
         if self._bar is not None and n:
             self._bar.total = (self._bar.total or 0) + n
             self._bar.refresh()
+            self._show()
 
     def close(self) -> None:
-        """Remove the bar."""
+        """Remove the bar; in a notebook, leave a line saying what it counted."""
         if self._limiter is not None:
             self._limiter.remove_hold_listener(self._held)
-        if self._bar is not None:
-            self._bar.close()
+        if self._bar is None:
+            return
+        done = self._bar.format_dict
+        self._bar.close()
+        if self._handle is not None:
+            total = done.get("total") or done["n"]
+            stopped = "" if done["n"] >= total else " (stopped)"
+            counted = f"{done['n']} of {total} {done['unit']}"
+            line = f"{done['prefix']}: {counted} in {done['elapsed']:.1f} s{stopped}"
+            self._handle.update({"text/plain": line}, raw=True)
+            self._handle = None
 
 
 def _in_scope(stop: Stop, call: Callable[[], Any]) -> Callable[[], Any]:

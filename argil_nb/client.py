@@ -201,19 +201,35 @@ class Client:
     # single assets -----------------------------------------------------------------------
 
     def get_asset(self, asset_id: object) -> Asset:
-        """Fetch one asset.
+        """Fetch one asset: ``GET /assets/{id}``.
 
         Parameters
         ----------
         asset_id
             A UUID string (any case) or ``uuid.UUID``.
 
+        Returns
+        -------
+        Asset
+            Its ``id``, ``name``, ``type``, ``status``, ``file_url``, ``thumbnail_url`` and
+            ``created_at``; a notebook shows it as a card with its thumbnail.
+
         Raises
         ------
         InvalidAssetId
             Before any request, for an id that is not a UUID.
         AssetNotFound
-            When the account has no such asset.
+            When the account has no such asset (``.asset_id`` says which).
+        AuthenticationError
+            For a missing or wrong key (401, 403).
+        RateLimitError, ServerError, APIConnectionError
+            When the API still refused, failed or could not be reached after the retries.
+
+        Examples
+        --------
+        >>> asset = client.get_asset("3f2b8c1e-6a4d-4c1f-9e2a-1b2c3d4e5f60")  # doctest: +SKIP
+        >>> asset.status                                                     # doctest: +SKIP
+        'READY'
         """
         normal = normalize_id(asset_id)
         path = f"/assets/{normal}"
@@ -230,21 +246,39 @@ class Client:
         return asset
 
     def create_asset(self, url: str, *, name: str | None = None, type: str | None = None) -> Asset:
-        """Upload an asset by URL; it starts ``PROCESSING``.
+        """Upload one asset by URL: ``POST /assets``; it starts ``PROCESSING``.
+
+        For many, :meth:`create_assets` is faster and uploads each exactly once, even across
+        an interrupt or a dead kernel.
 
         Parameters
         ----------
         url
-            A publicly reachable http(s) URL of the file.
+            A publicly reachable http(s) URL of the file (Argil fetches it).
         name
             1 to 256 characters; defaults to the URL's file name.
         type
             ``"IMAGE"`` or ``"VIDEO"``; inferred from the URL's extension when omitted.
 
+        Returns
+        -------
+        Asset
+            The new asset, ``PROCESSING``: :meth:`wait` or :func:`argil_nb.watch` follow it.
+
         Raises
         ------
         InvalidArgument
             Before any request, when the URL, name or type is unusable.
+        ServerError, APIConnectionError
+            When the answer was a 5xx or never came: the asset may exist all the same (the
+            message says so); it is not sent again, so it is never uploaded twice.
+        AuthenticationError, RateLimitError
+            For a wrong key; when the write limit still refused after the retries.
+
+        Examples
+        --------
+        >>> asset = client.create_asset("https://media.example.com/beach.mp4")  # doctest: +SKIP
+        >>> client.wait([asset.id])                                            # doctest: +SKIP
         """
         url, name, asset_type = upload_fields(url, name, type)
         body = {"name": name, "type": asset_type, "url": url}
@@ -263,14 +297,25 @@ class Client:
         return _asset_from(_json(response, "POST", "/assets"), response, "POST", "/assets")
 
     def delete_asset(self, asset_id: object) -> None:
-        """Delete one asset.
+        """Delete one asset: ``DELETE /assets/{id}``.
+
+        Parameters
+        ----------
+        asset_id
+            A UUID string (any case) or ``uuid.UUID``.
 
         Raises
         ------
         InvalidAssetId
             Before any request, for an id that is not a UUID.
         AssetNotFound
-            When the account has no such asset.
+            When the account has no such asset (``.asset_id`` says which).
+        AuthenticationError
+            For a missing or wrong key (401, 403).
+
+        Examples
+        --------
+        >>> client.delete_asset(asset.id)  # doctest: +SKIP
         """
         normal = normalize_id(asset_id)
         try:
@@ -312,12 +357,52 @@ class Client:
             pages = _int_header(headers, "X-Total-Pages", page + 1 if more else page)
         return Page(assets, _int_header(headers, "X-Page", page), pages, count)
 
-    # many assets (batch.py does the work) ------------------------------------------------
+    # many assets (listing, polling and uploads do the work) -----------------------------
 
     def get_assets(
         self, ids: Any, *, errors: str = "raise", progress: bool | None = None
     ) -> pd.DataFrame:
-        """Fetch many assets into a frame; see :func:`argil_nb.listing.get_assets`."""
+        """Fetch many assets into one frame, by per-id GETs or listing, whichever is cheaper.
+
+        Parameters
+        ----------
+        ids
+            Asset ids (str or ``uuid.UUID``), a Series, or a frame with an ``id`` column (its
+            rows without an id are skipped, with a warning). Checked before any request;
+            duplicates are fetched once.
+        errors
+            ``"raise"`` (default): raise :class:`BatchError` after the batch if any id failed.
+            ``"coerce"``: return every id, a failed one with NA fields and its error in an
+            ``error`` column.
+        progress
+            ``None``: a progress bar for a call that takes more than a moment; True or False:
+            always, never.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per distinct id, in first-seen order, with the columns ``id``, ``name``,
+            ``type``, ``status`` (``string``), ``created_at`` (``datetime64[ns, UTC]``),
+            ``file_url``, ``thumbnail_url`` (``string``), and ``error`` with ``"coerce"``.
+
+        Raises
+        ------
+        InvalidAssetId, InvalidArgument
+            Before any request, for a bad id or argument.
+        BatchError
+            With ``errors="raise"``, when an id failed (not found, or a transient failure
+            that outlived its retries): ``.frame`` holds the rows fetched, ``.errors`` each
+            failed id's exception.
+        AuthenticationError
+            For a wrong key, at once, whatever the number of ids.
+        KeyboardInterrupt
+            On Ctrl-C, within a second or two: nothing more is sent.
+
+        Examples
+        --------
+        >>> frame = client.get_assets(ids)                       # doctest: +SKIP
+        >>> frame.groupby("status").size()                        # doctest: +SKIP
+        """
         return get_assets(self, ids, errors=errors, progress=progress)
 
     def list_assets(
@@ -327,7 +412,46 @@ class Client:
         status: str | Iterable[str] | None = None,
         progress: bool | None = None,
     ) -> pd.DataFrame:
-        """Every asset of the account (every status by default); see ``listing.list_assets``."""
+        """Every asset of the account, every status by default, every page.
+
+        ``GET /assets`` alone lists READY assets only, twenty at a time: this lists each
+        status asked, completely, even while assets are uploaded, finish and are deleted
+        (see :mod:`argil_nb.listing` for what it assumes of the API, and the cost).
+
+        Parameters
+        ----------
+        type
+            One type or several (``"IMAGE"``, ``"VIDEO"``, ``"AUDIO"``); None: all.
+        status
+            One status or several (``"PROCESSING"``, ``"READY"``, ``"FAILED"``); None:
+            every status.
+        progress
+            ``None``: a progress bar for a listing that takes more than a moment; True or
+            False: always, never.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per asset, with the columns of :meth:`get_assets` (no ``error``). Every
+            asset that exists for the whole call is in it exactly once, with the latest
+            status seen.
+
+        Raises
+        ------
+        InvalidArgument
+            Before any request, for an unknown type or status.
+        AuthenticationError
+            For a wrong key, at once.
+        RateLimitError, ServerError, APIConnectionError
+            When a page still failed after its retries.
+        KeyboardInterrupt
+            On Ctrl-C, within a second or two.
+
+        Examples
+        --------
+        >>> account = client.list_assets()                        # doctest: +SKIP
+        >>> failed = client.list_assets(status="FAILED")          # doctest: +SKIP
+        """
         return list_assets(self, type=type, status=status, progress=progress)
 
     def create_assets(
@@ -338,14 +462,106 @@ class Client:
         errors: str = "raise",
         progress: bool | None = None,
     ) -> pd.DataFrame:
-        """Upload many URLs, each exactly once, at the write limit; resumable with a journal.
+        """Upload many URLs, each exactly once, at the write limit, resumable.
 
-        See :func:`argil_nb.uploads.create_assets`.
+        Every row is checked before any request. The POSTs go as fast as the write limit
+        allows; one whose answer was lost (a 5xx, a dropped connection) is looked for before
+        it is sent again. A journal records each row, so the same call run again after
+        Ctrl-C, a crash or a dead kernel uploads only what is missing.
+
+        Parameters
+        ----------
+        items
+            URLs, or a DataFrame with a ``url`` column and optional ``name`` and ``type``
+            columns (a blank cell: the name from the URL's file name, the type from its
+            extension). Names must be unique within the batch (a name is how a lost upload
+            is recognised).
+        journal
+            None (default): a journal in your cache folder, one per API and set of items,
+            kept 30 days. A path: the journal is kept there. False: none (the batch is then
+            exactly once within this call only).
+        errors
+            ``"raise"`` (default): raise :class:`BatchError` after the batch if a row failed.
+            ``"coerce"``: return every row, a failed one with NA fields (no id) and its
+            error in an ``error`` column.
+        progress
+            ``None``: a progress bar for a batch that takes more than a moment (it says when
+            the rate limit holds it); True or False: always, never.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per item, in order: the columns of :meth:`get_assets` plus ``url``
+            (and ``error`` with ``"coerce"``). Pass it to :meth:`wait` or
+            :func:`argil_nb.watch`.
+
+        Raises
+        ------
+        InvalidArgument
+            Before any request: every bad row at once, duplicate names (and their rows), an
+            unusable journal.
+        BatchError
+            With ``errors="raise"``: ``.frame`` holds the rows uploaded, ``.errors`` maps
+            each failed row's position (from 0) to its error; the same call run again
+            sends only those.
+        AuthenticationError
+            For a wrong key, at once: nothing more is sent.
+        JournalError
+            When the journal cannot be written: nothing more is sent.
+        KeyboardInterrupt
+            On Ctrl-C, within a second or two: nothing new is sent, the uploads in flight
+            are recorded, ``.frame`` holds what was made; the same call run again finishes.
+
+        Examples
+        --------
+        >>> items = pd.read_csv("broll.csv")                       # doctest: +SKIP
+        >>> done = client.create_assets(items)                     # doctest: +SKIP
+        >>> client.wait(done)                                      # doctest: +SKIP
         """
         return create_assets(self, items, journal=journal, errors=errors, progress=progress)
 
     def wait(self, ids: Any, *, timeout: float = 600, progress: bool | None = None) -> pd.DataFrame:
-        """Poll until every asset is READY or FAILED; see :func:`argil_nb.polling.wait`."""
+        """Poll until every asset is READY or FAILED; return the final frame.
+
+        Each round asks only for the assets not finished yet, by listing or per-id GETs,
+        whichever is cheaper; the pause between rounds grows while nothing changes (0.5 s
+        to 5 s) and every request waits for this client's rate limiter.
+
+        Parameters
+        ----------
+        ids
+            As for :meth:`get_assets`: ids, a Series, or a frame with an ``id`` column (the
+            frame :meth:`create_assets` returns; its rows without an id are skipped, with
+            a warning).
+        timeout
+            Seconds before giving up (>= 0; ``math.inf``: no limit).
+        progress
+            ``None``: a bar of the assets finished, once the wait lasts more than a moment;
+            True or False: always, never.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per id, with the columns of :meth:`get_assets`, every status READY or
+            FAILED.
+
+        Raises
+        ------
+        WaitTimeout
+            Also a ``TimeoutError``: some assets were not finished after ``timeout``
+            seconds; ``.frame`` holds the last statuses seen.
+        BatchError
+            When an asset does not exist (or was deleted while waiting).
+        AuthenticationError
+            For a wrong key, at once.
+        KeyboardInterrupt
+            On Ctrl-C, within a second or two.
+
+        Examples
+        --------
+        >>> done = client.wait(ids, timeout=300)                  # doctest: +SKIP
+        >>> done["status"].value_counts()                         # doctest: +SKIP
+        """
         return wait(self, ids, timeout=timeout, progress=progress)
 
 

@@ -399,7 +399,7 @@ def get_assets(
         rows that worked. ``"coerce"``: return every row, failed ones with NA fields and a
         message in an ``error`` column.
     progress
-        ``None``: a tqdm bar for batches of ``PROGRESS_THRESHOLD`` (50) requests or more.
+        ``None``: a tqdm bar once the call has run ``batch.SHOW_AFTER`` (1 s).
     plan
         ``"auto"`` (below), or force ``"get"`` (per-id GETs) or ``"list"`` (listing).
 
@@ -426,7 +426,7 @@ def get_assets(
     time) makes the ids not yet seen go the per-id way.
 
     During an outage the call returns within about four request lifetimes ``T`` (from
-    :func:`argil_nb._transport.request_seconds`): a listing page asked twice (2T), then
+    :func:`argil_nb.waiting.request_seconds`): a listing page asked twice (2T), then
     per-id GETs that stop after ``waiting.BREAKER`` failures in a row (2T with
     ``max_workers >= BREAKER``); the ids are reported as ``APIConnectionError`` in
     ``BatchError.errors`` (or the ``error`` column). With the per-id plan alone, 2T. With

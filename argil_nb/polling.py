@@ -99,7 +99,7 @@ def wait(
         Seconds (>= 0; ``math.inf``: no limit) before giving up with :class:`WaitTimeout`
         (its ``.frame`` has the last statuses seen).
     progress
-        A tqdm bar of finished/total; None shows it for 2 assets or more.
+        A tqdm bar of finished/total; None shows it once the wait lasts more than a moment.
     interval, max_interval
         The first and the longest pause between rounds, in seconds.
     clock, sleep
@@ -121,9 +121,8 @@ def wait(
         Interrupts() as interrupts,
     ):
         poller = _Poller(client, wanted, pool)
-        show = progress if progress is not None else len(wanted) > 1
         bar = Progress(
-            show, len(wanted), "argil finished", unit="asset", limiter=client.rate_limiter
+            progress, len(wanted), "argil finished", unit="asset", limiter=client.rate_limiter
         )
         try:
             while True:

@@ -27,8 +27,9 @@ rows (``_tracker.Tracker``) and sends the browser only what changed, by id:
 ``argil-panel``) polls through ``listing.PendingFetcher`` on one thread pool kept for the
 panel's life, and sends the new rows; it never prints nor displays. Polling stops when every
 asset is final, when the API refuses the key, after ``idle_timeout`` seconds without a
-change, on :meth:`stop` and on :meth:`close`. What is displayed (and the saved view that
-replaces a finished panel's output, ``_display``) is sent from the main thread only.
+change, on :meth:`StatusPanel.stop` and on :meth:`StatusPanel.close`. What is displayed
+(and the saved view that replaces a finished panel's output, ``_display``) is sent from the
+main thread only.
 """
 
 from __future__ import annotations

@@ -178,12 +178,7 @@ def upload_rows(items: Any) -> list[UploadRow]:
         shown = "; ".join(problems[:_SHOWN_ERRORS])
         hidden = len(problems) - _SHOWN_ERRORS
         more = f" (and {hidden} more)" if hidden > 0 else ""
-        also = (
-            f" Also, {len(duplicates)} name{'s are' if len(duplicates) > 1 else ' is'} given to "
-            "more than one row."
-            if duplicates
-            else ""
-        )
+        also = f" Also, {'; '.join(duplicates[:_SHOWN_ERRORS])}." if duplicates else ""
         raise InvalidArgument(
             f"{len(problems)} of {len(cells)} rows cannot be uploaded: {shown}{more}.{also} "
             "Nothing was sent."
