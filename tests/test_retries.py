@@ -7,10 +7,9 @@ import threading
 import traceback
 
 import pytest
-import urllib3.util.retry
 
 import argil_nb as an
-from argil_nb.waiting import BACKOFF_JITTER, RETRY_AFTER_MAX
+from argil_nb.waiting import BACKOFF_JITTER, RETRY_AFTER_MAX, RateLimiter
 
 from .conftest import CANARY_KEY
 
@@ -20,11 +19,18 @@ def an_id(sandbox):
 
 
 @pytest.fixture
-def sleeps(monkeypatch):
-    """The sleeps urllib3's Retry asks for (recorded, not slept)."""
-    recorded = []
-    monkeypatch.setattr(urllib3.util.retry.time, "sleep", recorded.append)
-    return recorded
+def sleeps():
+    """The sleeps the client's retries ask for (recorded, not slept)."""
+    return []
+
+
+@pytest.fixture
+def client(sandbox, sleeps):
+    """A client that does not sleep between retries: its limiter, which serves every retry's
+    wait, records the sleeps instead (the sleep is passed in, nothing is patched)."""
+    limiter = RateLimiter(sleep=sleeps.append)
+    with sandbox.client(backoff_factor=0, timeout=(2, 5), rate_limiter=limiter) as c:
+        yield c
 
 
 @pytest.mark.parametrize("status", [429, 500, 502, 503, 504])
