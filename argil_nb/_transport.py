@@ -229,8 +229,10 @@ class Transport:
     def _send(
         self, method: str, url: str, shown_path: str, *, params: Any, json: Any
     ) -> requests.Response:
-        self.limiter.acquire(method)
+        # One slot is outstanding from here until an answer is observed: this one, or a
+        # retry's (urllib3 observes each refused attempt and asks for the next slot).
         try:
+            self.limiter.acquire(method)
             response = self.session.request(
                 method,
                 url,
@@ -247,6 +249,9 @@ class Transport:
                 f"could not reach the API for {method} {shown_path}: {_describe(exc)}. "
                 f"Check the network and base_url ({self.base_url})."
             ) from None
+        except BaseException:  # Ctrl-C while waiting or sending: no answer will come
+            self.limiter.release(method)
+            raise
         log.debug("%s %s -> %s", method, shown_path, response.status_code)
         date = response.headers.get("Date")
         if date:

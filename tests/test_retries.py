@@ -64,7 +64,27 @@ def test_retry_after_is_honoured_and_capped(sandbox, client, sleeps):
     client.get_asset(an_id(sandbox))
     assert len(sleeps) == 2
     assert 3 <= sleeps[0] <= 3 + BACKOFF_JITTER  # honoured, with jitter
-    assert sleeps[1] == RETRY_AFTER_MAX  # capped
+    assert sleeps[1] == RETRY_AFTER_MAX == 60  # capped, at a per-minute window
+
+
+def test_a_minute_long_retry_after_is_waited_out_whole(sandbox, client, sleeps):
+    """A per-minute write window: held the full 60 s, not 30 s and into a second 429."""
+    sandbox.respond_next(
+        429, {"code": 429, "message": "wait"}, headers={"Retry-After": "60"}, method="POST"
+    )
+    client.create_asset("https://x.example.com/a.png")
+    assert sleeps == [60]
+
+
+@pytest.mark.parametrize(
+    "value", ["soon", "-1", "nan", "1800000000000", "Fri, 31 Dec 9999 23:59:59 GMT"]
+)
+def test_an_odd_retry_after_is_a_capped_pause_not_a_failure(sandbox, client, sleeps, value):
+    """urllib3 alone raises InvalidHeader on ``soon`` (the request then fails as if the API
+    could not be reached) and reads an epoch in milliseconds as 57,000 years."""
+    sandbox.respond_next(429, {"code": 429, "message": "wait"}, headers={"Retry-After": value})
+    assert client.get_asset(an_id(sandbox)).status == "READY"
+    assert len(sleeps) == 1 and 0 < sleeps[0] <= RETRY_AFTER_MAX
 
 
 def test_delete_is_retried(sandbox, client):
