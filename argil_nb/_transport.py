@@ -26,7 +26,7 @@ from requests.adapters import HTTPAdapter
 
 from ._checks import invalid, is_web_url
 from .errors import APIConnectionError, APIError, InvalidArgument, error_from_response
-from .waiting import RateLimiter, Stopped, make_retry, raise_if_stopped
+from .waiting import RateLimiter, make_retry, raise_if_stopped
 
 __all__ = [
     "IMAGE_FORMATS",
@@ -230,13 +230,11 @@ class Transport:
     def _send(
         self, method: str, url: str, shown_path: str, *, params: Any, json: Any
     ) -> requests.Response:
-        self.limiter.acquire(method)
+        # One slot is outstanding from here until an answer is observed: this one, or a
+        # retry's (urllib3 observes each refused attempt and asks for the next slot).
         try:
+            self.limiter.acquire(method)
             raise_if_stopped()  # Ctrl-C while this worker waited for its slot: not sent
-        except Stopped:
-            self.limiter.release(method)
-            raise
-        try:
             response = self.session.request(
                 method,
                 url,
@@ -253,6 +251,9 @@ class Transport:
                 f"could not reach the API for {method} {shown_path}: {_describe(exc)}. "
                 f"Check the network and base_url ({self.base_url})."
             ) from None
+        except BaseException:  # Ctrl-C while waiting or sending: no answer will come
+            self.limiter.release(method)
+            raise
         log.debug("%s %s -> %s", method, shown_path, response.status_code)
         date = response.headers.get("Date")
         if date:

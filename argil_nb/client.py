@@ -62,9 +62,10 @@ class Client:
     reads_per_minute, writes_per_minute
         The budgets that pace this client's requests (reads: GET; writes: POST, DELETE), in
         requests per minute. ``"auto"`` (the default): Argil's documented limits (600 and
-        60) when talking to Argil's API host, no budget elsewhere (the sandbox, a proxy).
-        ``None``: no budget, only what the server says (``Retry-After``, rate-limit
-        headers). See ``argil_nb.waiting.limiter``.
+        60) when talking to Argil's API host, no budget elsewhere (the sandbox, a proxy),
+        where the limiter learns the server's limit from its 429s. ``None``: no budget,
+        only what the server says or teaches (``Retry-After``, rate-limit headers, its
+        429s). See :mod:`argil_nb.waiting.limiter`.
     read_burst, write_burst
         Requests that may go at once before the budget's pace applies; default one
         second's worth (at least 1).

@@ -16,12 +16,20 @@ keep the runs short). For a job that needs ``n`` requests, the bound is
    within 1.3x of the bound at 10/s.
 5. The same jobs with the limiter switched off (each request on its own, as before the
    limiter: urllib3's retries and ``Retry-After`` per worker), as the baseline.
+6. The API as Argil documents it (issue 16; ``Sandbox(mode="documented")``: no rate-limit
+   headers, a limit shown only by 429s with ``Retry-After``) and a client told nothing (no
+   budget: a host other than ``api.argil.ai``), which must learn the limit from the 429s:
+   200 per-id GETs at a server limit of 20/s and of 8/s; 40 ``create_asset`` in a loop at
+   5 writes/s; ``create_assets`` of 60 at 10 writes/s. The bound is ``requests / rate``.
+   Targets: 429s at most 3 % of requests, wall within 1.15x of the bound; the bulk upload
+   at most 3 429s. Baseline: the same job without the limiter (``off``).
 
 The client's budget is given as a user would for Argil (``reads_per_minute``,
 ``read_burst``); rows marked "headers" give it no budget and let the sandbox's
-``RateLimit`` headers (IETF, draft 08 form) set the pace. Every figure comes from one run in
-this process, against a sandbox on 127.0.0.1: requests and 429s are the sandbox's counts.
-Run: ``.venv/bin/python bench/bench_limits.py``.
+``RateLimit`` headers (IETF, draft 08 form; the sandbox's friendly mode) set the pace; jobs
+1 to 4 run on the friendly mode, job 6 on the documented one. Every figure comes from one
+run in this process, against a sandbox on 127.0.0.1: requests and 429s are the sandbox's
+counts. Run: ``.venv/bin/python bench/bench_limits.py`` (``--only 6``: job 6 alone).
 """
 
 from __future__ import annotations
@@ -36,7 +44,7 @@ from typing import Any
 
 from _common import log, machine_line, main, md_table, ratio, seconds, yes_no
 
-from argil_nb import Client
+from argil_nb import Client, listing
 from argil_nb.panel import StatusPanel
 from argil_nb.sandbox import Sandbox
 from argil_nb.waiting import RateLimiter
@@ -53,12 +61,21 @@ PANEL_INTERVAL = 2.0
 SLOW_RATE = 10.0
 SLOW_BURST = 10
 HEADERS = "ietf-structured"
+FRIENDLY = "friendly"  # jobs 1-4: the sandbox's extensions (rate-limit headers) allowed
+DOC_READS = ((20.0, 200), (8.0, 200))  # server rate, per-id GETs
+DOC_LOOP = (5.0, 40)  # server write rate, create_asset calls in a loop
+DOC_BULK = (10.0, 60)  # server write rate, rows of one create_assets
 
 
 class Unpaced(RateLimiter):
     """No limiter: every request goes at once, a retry sleeps only its own back-off."""
 
     def reserve(self, method: str, at_least: float = 0.0) -> float:
+        return at_least
+
+    def acquire(self, method: str, at_least: float = 0.0) -> float:
+        if at_least > 0:
+            time.sleep(at_least)
         return at_least
 
     def observe(self, method: str, status: int, headers: Any) -> None:
@@ -130,6 +147,7 @@ def bound(needed: int, rate: float = RATE, burst: int = BURST) -> float:
 
 def job_listing(mode: str) -> Run:
     with Sandbox(
+        mode=FRIENDLY,
         seed=901,
         initial_assets=ACCOUNT,
         rate_limit=RATE,
@@ -180,6 +198,7 @@ def job_listing(mode: str) -> Run:
 def job_get(mode: str, server: tuple[float, int] = (RATE, BURST), label: str = "") -> Run:
     rate, burst = server
     with Sandbox(
+        mode=FRIENDLY,
         seed=902,
         initial_assets=ACCOUNT,
         rate_limit=rate,
@@ -200,6 +219,7 @@ def job_get(mode: str, server: tuple[float, int] = (RATE, BURST), label: str = "
 
 def job_panel(mode: str) -> Run:
     with Sandbox(
+        mode=FRIENDLY,
         seed=903,
         initial_assets=ACCOUNT,
         rate_limit=RATE,
@@ -241,7 +261,96 @@ def job_panel(mode: str) -> Run:
     return run
 
 
+# -- 6. the documented API: a limit nobody told the client --------------------------------
+
+
+def doc_client(sb: Sandbox, mode: str) -> Client:
+    """The default client (no budget off Argil's host: it learns), or no limiter at all."""
+    return sb.client() if mode == "learnt" else sb.client(rate_limiter=Unpaced())
+
+
+def doc_checks(run: Run, bulk: bool = False) -> None:
+    run.checks = {"429s": run.share_429 <= 0.03, "wall": run.elapsed <= 1.15 * run.bound}
+    if bulk:
+        run.checks["bulk 429s"] = run.throttled <= 3
+
+
+def job_doc_reads(mode: str, rate: float, wanted: int) -> Run:
+    with Sandbox(mode="documented", seed=904, initial_assets=wanted, rate_limit=rate) as sb:
+        ids = [a["id"] for a in sb.assets()][:wanted]
+        label = f"6. {wanted} per-id GETs, server {rate:g}/s"
+        run = Run(label, mode, wanted, wanted / rate)
+        client = doc_client(sb, mode)
+        frame = measured(
+            sb, run, lambda: listing.get_assets(client, ids, plan="get", progress=False)
+        )
+    run.notes.append(f"{len(frame)} of {wanted} rows")
+    if mode != "off":
+        doc_checks(run)
+    return run
+
+
+def job_doc_writes(mode: str, rate: float, rows: int, bulk: bool) -> Run:
+    """``rows`` uploads: a loop of ``create_asset``, or one ``create_assets`` (``bulk``)."""
+    with Sandbox(mode="documented", seed=905, initial_assets=0, write_rate_limit=rate) as sb:
+        job = f"create_assets of {rows}" if bulk else f"{rows} create_asset in a loop"
+        run = Run(f"6. {job}, server {rate:g} writes/s", mode, rows, rows / rate)
+        client = doc_client(sb, mode)
+        urls = [f"https://media.example.com/doc/{i:03d}.mp4" for i in range(rows)]
+
+        def upload() -> None:
+            if bulk:
+                client.create_assets(urls, journal=None, errors="coerce", progress=False)
+            else:
+                for url in urls:
+                    client.create_asset(url)
+
+        measured(sb, run, upload)
+        made = len(sb.assets())
+    run.notes.append(f"{made} of {rows} uploaded")
+    if mode != "off":
+        doc_checks(run, bulk=bulk)
+    return run
+
+
+def documented_runs() -> list[Run]:
+    """Job 6, each row with the limiter learning and without it, interleaved."""
+    runs: list[Run] = []
+    for rate, wanted in DOC_READS:
+        runs += [job_doc_reads(mode, rate, wanted) for mode in ("learnt", "off")]
+    runs += [job_doc_writes(mode, *DOC_LOOP, bulk=False) for mode in ("learnt", "off")]
+    runs += [job_doc_writes(mode, *DOC_BULK, bulk=True) for mode in ("learnt", "off")]
+    return runs
+
+
 # -- the section ---------------------------------------------------------------------------
+
+HEADINGS = [
+    "job",
+    "pacing",
+    "requests (of the minimum)",
+    "429s",
+    "wall",
+    "bound (ratio)",
+    "notes",
+    "met",
+]
+DOC_NOTE = (
+    'Job 6: `Sandbox(mode="documented")` (no rate-limit headers; 429 with `Retry-After`, '
+    "whole seconds, at least 1), burst one second's worth; `learnt` = the default client, "
+    "told nothing (no budget off `api.argil.ai`): it learns the limit from the 429s; `off` = "
+    "no limiter. Bound = requests / rate. Targets: 429s at most 3 % of requests, wall within "
+    "1.15x of the bound; the bulk upload at most 3 429s."
+)
+
+
+def run_documented() -> str:
+    """Job 6 alone; returns its markdown section."""
+    table = md_table(HEADINGS, [r.row() for r in documented_runs()])
+    return (
+        "## Rate limits nobody told the client: the documented API (issue 16)\n\n"
+        f"{machine_line()}\n\n{DOC_NOTE}\n\n{table}\n"
+    )
 
 
 def run() -> str:
@@ -263,19 +372,8 @@ def run() -> str:
         if mode != "off":
             r.checks = {"429s": r.throttled <= 10, "wall": r.elapsed <= 1.3 * r.bound}
         runs.append(r)
-    table = md_table(
-        [
-            "job",
-            "pacing",
-            "requests (of the minimum)",
-            "429s",
-            "wall",
-            "bound (ratio)",
-            "notes",
-            "met",
-        ],
-        [r.row() for r in runs],
-    )
+    runs += documented_runs()
+    table = md_table(HEADINGS, [r.row() for r in runs])
     return (
         "## Rate limits: big jobs paced by the client's limiter (issue 9)\n\n"
         f"{machine_line()}\n\n"
@@ -285,10 +383,16 @@ def run() -> str:
         f"the sandbox sends `RateLimit`/`RateLimit-Policy` ({HEADERS}); `off` = no limiter "
         "(the baseline: each worker retries its own 429s). Job 4's bound is at the server's "
         f"{SLOW_RATE:g}/s, burst {SLOW_BURST}. Job 3's bound is that of all its requests "
-        "(panel polls included). `met` checks the issue's targets for that job.\n\n"
-        f"{table}\n"
+        "(panel polls included). `met` checks the issue's targets for that job. "
+        f"{DOC_NOTE}\n\n{table}\n"
     )
 
 
 if __name__ == "__main__":
-    main(run, __doc__ or "")
+    import sys
+
+    if sys.argv[1:3] == ["--only", "6"]:
+        del sys.argv[1:3]
+        main(run_documented, __doc__ or "")
+    else:
+        main(run, __doc__ or "")

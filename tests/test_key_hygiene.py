@@ -23,12 +23,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import urllib3.util.retry
 
 import argil_nb as an
 from argil_nb import polling
 from argil_nb.display import asset_html
 from argil_nb.sandbox import Sandbox
+from argil_nb.waiting import RateLimiter
 
 from .conftest import CANARY_KEY
 
@@ -91,8 +91,9 @@ def other_host() -> Iterator[str]:
 
 
 @pytest.fixture
-def no_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(urllib3.util.retry.time, "sleep", lambda seconds: None)
+def no_sleep() -> RateLimiter:
+    """A limiter that serves every wait (retries included) without sleeping."""
+    return RateLimiter(sleep=lambda seconds: None)
 
 
 @pytest.fixture
@@ -113,7 +114,7 @@ def ready_ids(sb: Sandbox) -> list[str]:
 def test_main_paths_and_every_error_kind_never_show_the_key(
     sandbox, clock, tmp_path, capsys, caplog, everything, other_host, no_sleep
 ):
-    client = sandbox.client(backoff_factor=0, timeout=(1, 0.3))
+    client = sandbox.client(backoff_factor=0, timeout=(1, 0.3), rate_limiter=no_sleep)
     shown: list[str] = [repr(client), str(client), repr(sandbox)]
     errors: list[BaseException] = []
 

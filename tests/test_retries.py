@@ -7,10 +7,9 @@ import threading
 import traceback
 
 import pytest
-import urllib3.util.retry
 
 import argil_nb as an
-from argil_nb.waiting import BACKOFF_JITTER, RETRY_AFTER_MAX
+from argil_nb.waiting import BACKOFF_JITTER, RETRY_AFTER_MAX, RateLimiter
 
 from .conftest import CANARY_KEY
 
@@ -20,11 +19,18 @@ def an_id(sandbox):
 
 
 @pytest.fixture
-def sleeps(monkeypatch):
-    """The sleeps urllib3's Retry asks for (recorded, not slept)."""
-    recorded = []
-    monkeypatch.setattr(urllib3.util.retry.time, "sleep", recorded.append)
-    return recorded
+def sleeps():
+    """The sleeps the client's retries ask for (recorded, not slept)."""
+    return []
+
+
+@pytest.fixture
+def client(sandbox, sleeps):
+    """A client that does not sleep between retries: its limiter, which serves every retry's
+    wait, records the sleeps instead (the sleep is passed in, nothing is patched)."""
+    limiter = RateLimiter(sleep=sleeps.append)
+    with sandbox.client(backoff_factor=0, timeout=(2, 5), rate_limiter=limiter) as c:
+        yield c
 
 
 @pytest.mark.parametrize("status", [429, 500, 502, 503, 504])
@@ -58,7 +64,27 @@ def test_retry_after_is_honoured_and_capped(sandbox, client, sleeps):
     client.get_asset(an_id(sandbox))
     assert len(sleeps) == 2
     assert 3 <= sleeps[0] <= 3 + BACKOFF_JITTER  # honoured, with jitter
-    assert sleeps[1] == RETRY_AFTER_MAX  # capped
+    assert sleeps[1] == RETRY_AFTER_MAX == 60  # capped, at a per-minute window
+
+
+def test_a_minute_long_retry_after_is_waited_out_whole(sandbox, client, sleeps):
+    """A per-minute write window: held the full 60 s, not 30 s and into a second 429."""
+    sandbox.respond_next(
+        429, {"code": 429, "message": "wait"}, headers={"Retry-After": "60"}, method="POST"
+    )
+    client.create_asset("https://x.example.com/a.png")
+    assert sleeps == [60]
+
+
+@pytest.mark.parametrize(
+    "value", ["soon", "-1", "nan", "1800000000000", "Fri, 31 Dec 9999 23:59:59 GMT"]
+)
+def test_an_odd_retry_after_is_a_capped_pause_not_a_failure(sandbox, client, sleeps, value):
+    """urllib3 alone raises InvalidHeader on ``soon`` (the request then fails as if the API
+    could not be reached) and reads an epoch in milliseconds as 57,000 years."""
+    sandbox.respond_next(429, {"code": 429, "message": "wait"}, headers={"Retry-After": value})
+    assert client.get_asset(an_id(sandbox)).status == "READY"
+    assert len(sleeps) == 1 and 0 < sleeps[0] <= RETRY_AFTER_MAX
 
 
 def test_delete_is_retried(sandbox, client):

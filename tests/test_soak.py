@@ -31,7 +31,6 @@ from typing import Any
 import pandas as pd
 import pytest
 import requests
-import urllib3.util.retry
 
 import argil_nb as an
 from argil_nb import listing
@@ -182,12 +181,25 @@ def test_soak_long(record_property: Any) -> None:
 # -- the batch-level second try ---------------------------------------------------------
 
 
+class Sleeps(list[float]):
+    """The sleeps the clients' retries ask for (recorded, not slept), and the limiter that
+    records them: a client given ``rate_limiter=sleeps.limiter`` waits for nothing."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.limiter = RateLimiter(sleep=self.append)
+
+
 @pytest.fixture
-def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """The sleeps urllib3's Retry asks for (recorded, not slept)."""
-    recorded: list[float] = []
-    monkeypatch.setattr(urllib3.util.retry.time, "sleep", recorded.append)
-    return recorded
+def sleeps() -> Sleeps:
+    return Sleeps()
+
+
+@pytest.fixture
+def client(sandbox: Sandbox, sleeps: Sleeps) -> Any:
+    """As conftest's, but its waits are recorded in ``sleeps``, not slept."""
+    with sandbox.client(backoff_factor=0, timeout=(2, 5), rate_limiter=sleeps.limiter) as c:
+        yield c
 
 
 class CountingSession(requests.Session):
@@ -249,7 +261,7 @@ def test_a_listing_page_that_exhausts_its_retries_is_asked_once_more(sandbox, cl
 def test_a_failed_listing_falls_back_to_per_id_gets(sandbox, sleeps):
     """get_assets never lets a listing failure escape: the ids go the per-id way."""
     ids = [a["id"] for a in sandbox.assets()]
-    one_at_a_time = sandbox.client(backoff_factor=0, max_workers=1)
+    one_at_a_time = sandbox.client(backoff_factor=0, max_workers=1, rate_limiter=sleeps.limiter)
     sandbox.respond_next(502, "<html>bad gateway</html>", content_type="text/html",
                          times=10, path_prefix="/assets", method="GET")  # fmt: skip
     sandbox.reset_stats()
@@ -272,8 +284,11 @@ def test_non_transient_errors_are_not_fetched_again(sandbox, client):
 # -- outages -------------------------------------------------------------------------------
 
 
-def outage_client(sb: Sandbox, session: requests.Session | None = None) -> an.Client:
-    return sb.client(max_retries=4, backoff_factor=0.5, timeout=(2, 5), session=session)
+def outage_client(
+    sb: Sandbox, limiter: RateLimiter, session: requests.Session | None = None
+) -> an.Client:
+    return sb.client(max_retries=4, backoff_factor=0.5, timeout=(2, 5), session=session,
+                     rate_limiter=limiter)  # fmt: skip
 
 
 def test_outage_is_reported_within_the_bound(sandbox, sleeps):
@@ -285,7 +300,7 @@ def test_outage_is_reported_within_the_bound(sandbox, sleeps):
     """
     ids = ready_ids(sandbox, 20)
     session = CountingSession()
-    client = outage_client(sandbox, session)
+    client = outage_client(sandbox, sleeps.limiter, session)
     sandbox.stop()
     with pytest.raises(an.BatchError) as info:
         client.get_assets(ids, progress=False)
@@ -309,7 +324,7 @@ def test_outage_is_reported_within_the_bound(sandbox, sleeps):
 def test_outage_with_the_per_id_plan_sends_few_requests(sandbox, sleeps):
     ids = ready_ids(sandbox, 15)
     session = CountingSession()
-    client = outage_client(sandbox, session)
+    client = outage_client(sandbox, sleeps.limiter, session)
     sandbox.stop()
     frame = listing.get_assets(client, ids, plan="get", errors="coerce", progress=False)
     assert frame["id"].tolist() == ids and frame["error"].notna().all()
@@ -328,9 +343,7 @@ def test_a_short_outage_is_absorbed_by_the_retries(sandbox):
             sandbox.start()
 
     ids = ready_ids(sandbox)
-    client = sandbox.client(
-        max_retries=4, backoff_factor=0.5, timeout=(2, 5), rate_limiter=RateLimiter(sleep=sleep)
-    )
+    client = outage_client(sandbox, RateLimiter(sleep=sleep))
     sandbox.stop()
     frame = client.get_assets(ids, progress=False)
     assert sorted(frame["id"]) == sorted(ids) and slept
@@ -341,7 +354,8 @@ def test_an_outage_mid_batch_keeps_the_rows_fetched(sandbox, sleeps):
     ids = ready_ids(sandbox)[:20]
     session = CountingSession()
     session.before = lambda n: sandbox.stop() if n == 7 else None
-    client = sandbox.client(max_workers=1, backoff_factor=0.5, session=session)
+    client = sandbox.client(max_workers=1, backoff_factor=0.5, session=session,
+                            rate_limiter=sleeps.limiter)  # fmt: skip
     with pytest.raises(an.BatchError) as info:
         listing.get_assets(client, ids, plan="get", progress=False)
     fetched, failed = info.value.frame, info.value.errors
@@ -355,7 +369,7 @@ def test_an_outage_mid_batch_keeps_the_rows_fetched(sandbox, sleeps):
 def test_list_assets_in_an_outage_raises_the_connection_error(sandbox, sleeps):
     """list_assets has no per-id rows to keep: a listing with holes would look complete."""
     session = CountingSession()
-    client = outage_client(sandbox, session)
+    client = outage_client(sandbox, sleeps.limiter, session)
     sandbox.stop()
     with pytest.raises(an.APIConnectionError, match="could not reach the API"):
         client.list_assets(progress=False)

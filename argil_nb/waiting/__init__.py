@@ -7,7 +7,9 @@ asks it and never re-implements it:
   how long between tries, ``Retry-After``, and ``request_seconds``, a request's longest life.
 * ``limiter``: :class:`RateLimiter`, the pace of one client's requests: a budget for reads
   and one for writes (Argil's documented 600 and 60 a minute on its own host), a shared
-  pause after a 429, and the server's rate-limit headers (read by ``headers``).
+  pause after a 429, the server's rate-limit headers (read, and sanity-checked, by
+  ``headers``), and the limit its 429s teach when nothing else says it; no single wait
+  longer than :data:`RETRY_AFTER_MAX` (60 s).
 * ``settle``: :class:`Settle`, how long to leave the server before looking for an upload
   whose answer was lost (a 5xx, a dropped connection, a batch that died), so that one the
   server is still creating is not uploaded again.

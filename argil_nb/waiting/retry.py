@@ -3,24 +3,28 @@
 * GET and DELETE: up to ``max_retries`` retries on :data:`RETRY_STATUSES`, connection
   errors and read timeouts; exponential backoff ``backoff_factor * 2**(n-1)`` seconds (the
   first retry at once) plus up to :data:`BACKOFF_JITTER` s of jitter, each sleep capped at
-  :data:`BACKOFF_MAX` s; a ``Retry-After`` header is honoured instead, plus up to
-  :data:`BACKOFF_JITTER` s of jitter, capped at :data:`RETRY_AFTER_MAX` s.
+  :data:`BACKOFF_MAX` s; a ``Retry-After`` header is honoured instead (read as
+  ``waiting.headers`` reads it: an unreadable one is no reason to fail the request), plus up
+  to :data:`BACKOFF_JITTER` s of jitter, capped at :data:`RETRY_AFTER_MAX` s.
 * POST: retried only when the server cannot have acted on it: on 429 and on failures to
   connect. Never after a 5xx or a read error (no duplicate uploads).
 
 Every retry is logged at DEBUG on the ``argil_nb`` logger. Its wait is served by the client's
-rate limiter (see ``limiter``), so a retry also waits for the budget, in one sleep.
+rate limiter (see ``limiter``), so a retry also waits for the budget, in one sleep: the
+limiter's, which tests inject (``RateLimiter(sleep=...)``).
 """
 
 from __future__ import annotations
 
 import logging
 import random
+import time
 from typing import TYPE_CHECKING, Any
 
 from urllib3.util.retry import Retry
 
-from .interrupt import Stopped, pause, raise_if_stopped
+from .headers import parse_retry_after
+from .interrupt import raise_if_stopped
 from .limiter import RETRY_AFTER_MAX, RateLimiter
 
 if TYPE_CHECKING:
@@ -46,7 +50,8 @@ class ArgilRetry(Retry):
     """``Retry`` that retries POST on 429 only, logs each retry and paces it.
 
     Read errors on POST stay fatal (urllib3's default for a method not in
-    ``allowed_methods``). ``limiter`` and ``max_retries`` survive urllib3's ``new()``.
+    ``allowed_methods``). ``limiter`` and ``max_retries`` survive urllib3's ``new()``;
+    without a limiter, one of its own (no budget) serves the sleeps.
     """
 
     def __init__(
@@ -57,7 +62,7 @@ class ArgilRetry(Retry):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.limiter = limiter
+        self.limiter = limiter if limiter is not None else RateLimiter()
         self.max_retries = max_retries
 
     def new(self, **kw: Any) -> ArgilRetry:
@@ -70,10 +75,13 @@ class ArgilRetry(Retry):
             return status_code == 429 and bool(self.total)
         return super().is_retry(method, status_code, has_retry_after)
 
-    def parse_retry_after(self, retry_after: str) -> float:
-        # Jitter, so that the workers a 429 stopped together do not all come back together
-        # and meet the limit again (urllib3 sleeps exactly Retry-After otherwise).
-        seconds = super().parse_retry_after(retry_after)
+    def get_retry_after(self, response: BaseHTTPResponse) -> float | None:
+        # Read as the limiter reads it (urllib3 raises InvalidHeader on "soon" and takes an
+        # epoch in milliseconds for seconds), with jitter, so that the workers a 429 stopped
+        # together do not all come back together and meet the limit again.
+        seconds = parse_retry_after(response.headers.get("Retry-After"), time.time())
+        if seconds is None:
+            return None
         return min(seconds + random.uniform(0, BACKOFF_JITTER), self.retry_after_max)
 
     def increment(self, *args: Any, **kwargs: Any) -> ArgilRetry:
@@ -82,7 +90,7 @@ class ArgilRetry(Retry):
         retry = super().increment(*args, **kwargs)
         response = kwargs.get("response")
         method = kwargs.get("method") or (args[0] if args else None)
-        if self.limiter is not None and method:
+        if method:
             if response is not None:  # a refused or failed answer still tells of the budget
                 self.limiter.observe(method, response.status, response.headers)
             else:
@@ -109,16 +117,9 @@ class ArgilRetry(Retry):
                 self.max_retries,
                 seconds,
             )
-        if self.limiter is not None:
-            self.limiter.acquire(method, at_least=seconds)
-        elif seconds > 0:
-            pause(seconds)
-        try:
-            raise_if_stopped()  # Ctrl-C during the back-off: no retry is sent
-        except Stopped:
-            if self.limiter is not None:
-                self.limiter.release(method)
-            raise
+        self.limiter.acquire(method, at_least=seconds)
+        raise_if_stopped()  # Ctrl-C during the back-off: no retry is sent (the transport
+        # releases the slot, as for any request that gets no answer)
 
 
 def _error_name(last: Any) -> str:

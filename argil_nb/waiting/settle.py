@@ -28,16 +28,12 @@ log = logging.getLogger("argil_nb")
 QUIET_AFTER = 600.0
 """An intent older than this many seconds has had its POST answered or given up long ago:
 more than a POST's 5 attempts, each held up to ``RETRY_AFTER_MAX`` s by the rate limiter
-and the read timeout."""
+(60 s) and the timeouts (5 + 30 s by default): 5 x 95 = 475 s."""
 
 
 def settle_seconds(timeout: tuple[float, float]) -> float:
     """Seconds to leave the server after an ambiguous upload: the read timeout."""
     return float(timeout[1])
-
-
-def _sleep(seconds: float) -> None:
-    time.sleep(seconds)  # looked up at each call, so a test that patches time.sleep patches it
 
 
 class Settle:
@@ -56,11 +52,11 @@ class Settle:
         seconds: float,
         *,
         clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.seconds = seconds
         self._clock = clock
-        self._sleep = sleep if sleep is not None else _sleep
+        self._sleep = sleep
         self._until = -float("inf")
         self._lock = threading.Lock()
 
