@@ -120,7 +120,7 @@ def test_a_csv_argil_nb_wrote_is_read_back_unescaped(box, here):
     assert sorted(a["name"] for a in box.assets() if a["name"] in odd) == sorted(odd)
 
 
-def test_a_resumed_upload_says_what_it_waits_for(box, here, capsys):
+def test_a_resumed_upload_says_what_it_waits_for(box, here, capsys, monkeypatch):
     # issue 20 item 8: a batch that died after sending left intents without answers; the
     # rerun waited 30 s (the read timeout) before looking for them, saying nothing.
     from argil_nb.uploads import create_assets
@@ -135,22 +135,16 @@ def test_a_resumed_upload_says_what_it_waits_for(box, here, capsys):
     def die(seconds):
         raise Died  # the batch dies while it waits to look for its lost uploads
 
-    import argil_nb.waiting.settle as settle
+    from argil_nb.uploads import create as create_module
+    from argil_nb.waiting import Settle
 
-    original = settle._sleep
-    settle._sleep = die
-    try:
-        with pytest.raises(Died):
-            create_assets(client, URLS[:2], journal=here / "j.jsonl", progress=False)
-    finally:
-        settle._sleep = original
-    slept = []
-    here_sleep = settle._sleep
-    settle._sleep = slept.append
-    try:
-        assert main(["upload", "urls.txt", "--journal", "j.jsonl"]) == 0
-    finally:
-        settle._sleep = here_sleep
+    with pytest.raises(Died):
+        create_assets(
+            client, URLS[:2], journal=here / "j.jsonl", progress=False, settle=Settle(30, sleep=die)
+        )
+    slept: list[float] = []
+    monkeypatch.setattr(create_module, "Settle", lambda s: Settle(s, sleep=slept.append))
+    assert main(["upload", "urls.txt", "--journal", "j.jsonl"]) == 0
     out = capsys.readouterr().out
     assert "2 uploads of the last run were sent without an answer" in out
     assert "waiting 30 s" in out and slept == [pytest.approx(30, abs=1)]
