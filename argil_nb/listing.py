@@ -373,32 +373,35 @@ class Listing:
         return {i: best[2] for i, best in self._best.items() if best[2].status in ordered}
 
     def _rounds(self, reads: Sequence[_StatusRead]) -> None:
+        """Round after round, every window the reads want, all at once, until none."""
         while asks := [(read, ask) for read in reads for ask in read.wanted()]:
             self.bar.grow(sum(1 for read, _ in asks if read.sent))  # page 1s were counted
             self._round += 1
             calls = [partial(self._fetch, read.status, ask) for read, ask in asks]
             answers = run_all(self.pool, calls)
+            for _, assets in answers:
+                self._saw(assets)
             for read in reads:
-                read.record([(a, w) for (r, a), w in zip(asks, answers, strict=True) if r is read])
+                mine = zip(asks, answers, strict=True)
+                read.record([(ask, window) for (r, ask), (window, _) in mine if r is read])
 
-    def _fetch(self, status: str, ask: _Ask) -> _Window:
+    def _fetch(self, status: str, ask: _Ask) -> tuple[_Window, list[Asset]]:
         page = page_again(
             self.client, page=ask.page, page_size=ask.size, types=self.types, statuses=[status]
         )
         self.bar.update()
-        self._saw(page.assets)
-        return _Window(ask.size, ask.page, [a.id for a in page.assets], page.total_count)
+        return _Window(
+            ask.size, ask.page, [a.id for a in page.assets], page.total_count
+        ), page.assets
 
     def _saw(self, assets: Sequence[Asset]) -> None:
-        for asset in assets:  # from a worker thread: one dict update at a time (the GIL)
+        """Keep each asset's latest sighting: a finished status over PROCESSING (a status
+        only moves that way), then the later round."""
+        for asset in assets:
             rank = (int(asset.status in TERMINAL_STATUSES), self._round)
             known = self._best.get(asset.id)
             if known is None or rank >= known[:2]:
                 self._best[asset.id] = (*rank, asset)
-
-    def seen(self) -> dict[str, Asset]:
-        """Every asset seen so far, its latest sighting."""
-        return {i: best[2] for i, best in self._best.items()}
 
 
 def _warn_incomplete(unproven: dict[str, str]) -> None:

@@ -23,6 +23,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 
 import argil_nb as an
 from argil_nb import listing
@@ -30,6 +32,7 @@ from argil_nb.models import TERMINAL_STATUSES
 from argil_nb.sandbox import Sandbox
 
 from .conftest import CANARY_KEY
+from .test_listing_model import trusting_the_pages
 
 STATUSES = ("PROCESSING", "READY", "FAILED")
 MODES = pytest.mark.parametrize("mode", ["documented", "friendly"])
@@ -129,6 +132,104 @@ def account(mode: str, clock: Any, count: int = 2500, **options: Any) -> Sandbox
     """``count`` seeded assets; the clock stands still, so only the tests' changes happen."""
     return Sandbox(mode=mode, seed=21, initial_assets=count, clock=clock, api_key=CANARY_KEY,
                    **options)  # fmt: skip
+
+
+ops = st.tuples(
+    st.sampled_from(["arrive", "finish", "delete", "shift"]),
+    st.sampled_from(["before", "after", "any"]),
+    st.integers(0, 10**6),
+)
+changes = st.lists(ops, max_size=3)
+
+
+class Adversary:
+    """Changes the sandbox before the n-th list request as ``schedule[n]`` says: an upload
+    dated like any asset (tied with it: anywhere in the list), a finish, a deletion, before
+    or after the window being read (in its status's list) or anywhere, 1 to 20 assets in
+    front of the window leaving its list, or a status emptied past the window's start
+    (finished or deleted)."""
+
+    def __init__(self, session: ChurnSession, schedule: list[list[tuple[str, str, int]]]):
+        self.session, self.schedule, self.calls = session, schedule, 0
+
+    def __call__(self, query: dict[str, list[str]]) -> None:
+        todo = self.schedule[self.calls] if self.calls < len(self.schedule) else []
+        self.calls += 1
+        box = self.session.sandbox
+        status = query["status"][0]
+        size, page = int(query["pageSize"][0]), int(query["page"][0])
+        start = (page - 1) * size
+        for kind, where, pick in todo:
+            assets = box.assets()
+            listed = [a for a in assets if a["status"] == status]
+            pool = {"before": listed[:start], "after": listed[start + size :]}.get(where, assets)
+            if kind == "arrive" and assets:
+                like = assets[pick % len(assets)]["createdAt"]
+                raw = raw_asset(10**6 + len(self.session.seen) * 10 + pick % 10, "PROCESSING")
+                box.add_asset({**raw, "id": str(uuid.uuid4()), "createdAt": like})
+            elif kind == "empty":
+                for asset in listed[start:]:
+                    self.leave(asset, pick)
+            elif kind == "shift":  # 1 to 20 leave in front of the window: it moves up
+                for asset in listed[:start][-(1 + pick % 20) :]:
+                    self.leave(asset, pick)
+            elif pool:
+                self.leave(pool[pick % len(pool)], pick, finish_only=kind == "finish")
+
+    def leave(self, asset: dict[str, Any], pick: int, finish_only: bool = False) -> None:
+        if asset["status"] == "PROCESSING":
+            self.session.sandbox.set_status(asset["id"], "FAILED" if pick % 5 == 0 else "READY")
+        elif not finish_only:
+            self.session.delete(asset["id"])
+
+
+HTTP_SCENARIOS = dict(
+    size=st.integers(0, 150) | st.integers(150, 450) | st.integers(250, 450),
+    seconds=st.integers(1, 40),
+    seed=st.integers(0, 10**6),
+    schedule=st.lists(changes | st.just([("empty", "any", 0)]), min_size=4, max_size=12),
+    workers=st.sampled_from([1, 4]),
+)
+
+
+def listed_over_http(mode, size, seconds, seed, schedule, workers):
+    """One listing over HTTP: an account whose createdAt takes ``seconds`` distinct values
+    (ties everywhere), changed before list requests by :class:`Adversary`."""
+    rng = random.Random(seed)
+    with Sandbox(mode=mode, initial_assets=0, processing_seconds=(1e6, 2e6)) as box:
+        for i in range(size):
+            status = rng.choice(["PROCESSING", "READY", "READY", "READY", "FAILED"])
+            box.add_asset(raw_asset(i, status, second=rng.randrange(seconds)))
+        start = {a["id"] for a in box.assets()}
+        session = ChurnSession(box)
+        session.hook = Adversary(session, schedule)
+        with box.client(session=session, max_workers=workers) as client:
+            frame = listing.list_assets(client, progress=False)
+        check(session, start, frame)
+
+
+@MODES
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(**HTTP_SCENARIOS)
+def test_the_guarantee_holds_over_http(mode, **scenario):
+    """The model's property (tests/test_listing_model.py) over HTTP, in both modes."""
+    listed_over_http(mode, **scenario)
+
+
+def test_without_the_overlap_check_hypothesis_finds_a_loss_over_http(monkeypatch):
+    """The HTTP property can fail too: with the check switched off, a search of the same
+    scenarios (no shrinking: each example is an HTTP listing) finds an asset lost."""
+    trusting_the_pages(monkeypatch)
+    search = settings(max_examples=150, deadline=None, phases=[Phase.generate], database=None,
+                      suppress_health_check=list(HealthCheck))  # fmt: skip
+
+    @search
+    @given(**HTTP_SCENARIOS)
+    def documented(**scenario: Any) -> None:
+        listed_over_http("documented", **scenario)
+
+    with pytest.raises(AssertionError, match="lost"):
+        documented()
 
 
 @MODES
