@@ -4,7 +4,7 @@ Against the sandbox on loopback: a 5xx after (and before) the server created the
 POST held past the read timeout, a 429 storm, an outage. A connection dropped after the
 server acted cannot be produced by a server: a session drops the answer it received.
 ``find_lost``'s handling of an API that does not list newest first, or whose list moves
-while paging, is tested on a stub (the sandbox always lists newest first).
+faster than it can be read, is tested on a stub.
 """
 
 from __future__ import annotations
@@ -215,29 +215,47 @@ def newest_first(n: int, start: float = 0.0) -> list[Asset]:
     return [asset(i, start - i) for i in range(n)]  # one a minute, going back
 
 
-def test_find_lost_stops_a_status_once_past_the_intent_time():
-    ready = newest_first(350)
-    ready[5] = asset(5, -5, name="mine.mp4")
+def test_find_lost_stops_after_processing_once_every_upload_is_found():
+    """The one early stop: every lost upload has its asset, so none is sent again."""
+    processing = [*newest_first(150), asset(999, -3, name="mine.mp4", status="PROCESSING")]
+    stub = StubLister({"PROCESSING": processing, "READY": newest_first(350)})
+    lost = Lost("k", "mine.mp4", "VIDEO", T0 - timedelta(minutes=20))
+    assert find_lost(stub, [lost])["k"].id == "id-999"
+    assert {status for status, _ in stub.asked} == {"PROCESSING"}
+
+
+def test_find_lost_lists_every_status_to_its_end_whatever_the_order():
+    """No status is cut short by time (no order is promised): the match sorting last in
+    READY, behind 249 older assets, is found; and an upload not found was looked for in
+    every window of every status."""
+    ready = [*newest_first(249), asset(250, 0, name="mine.mp4")]
     stub = StubLister({"READY": ready})
     lost = Lost("k", "mine.mp4", "VIDEO", T0 - timedelta(minutes=20))
-    assert find_lost(stub, [lost]) == {"k": ready[5]}
-    assert ("READY", 2) not in stub.asked  # page 1 already ended before the intent
+    assert find_lost(stub, [lost])["k"].id == "id-250"
+    stub.asked.clear()
+    assert find_lost(stub, [Lost("k", "x.mp4", "VIDEO", T0)]) == {}
+    assert {s for s, _ in stub.asked} == {"PROCESSING", "READY", "FAILED"}
 
 
-def test_find_lost_lists_to_the_end_when_the_api_is_not_newest_first():
-    ready = newest_first(250)
-    ready[0], ready[150] = ready[150], asset(150, 0, name="mine.mp4")  # out of order
-    stub = StubLister({"READY": ready})
-    lost = Lost("k", "mine.mp4", "VIDEO", T0 - timedelta(minutes=20))
-    assert find_lost(stub, [lost])["k"].id == "id-150"
-    assert ("READY", 3) in stub.asked
+class Churning(StubLister):
+    """READY changes completely between any two requests: no window shares an asset."""
+
+    def list_page(self, *, page: int = 1, page_size: int = MAX_PAGE_SIZE, types: Any = (),
+                  statuses: Any = ()) -> Page:  # fmt: skip
+        if next(iter(statuses)) != "READY":
+            return super().list_page(page=page, page_size=page_size, statuses=statuses)
+        self.asked.append(("READY", page))
+        fresh = [asset(10_000 * len(self.asked) + i, -i) for i in range(page_size)]
+        return Page(fresh, page, 50, 5000)
 
 
-def test_find_lost_lists_again_when_the_list_moved_while_paging():
-    ready = newest_first(150)
-    stub = StubLister({"READY": ready}, totals=[150, 149, 149, 149])
-    find_lost(stub, [Lost("k", "x.mp4", "VIDEO", T0 - timedelta(minutes=200))])
-    assert stub.asked.count(("READY", 1)) == 2
+def test_find_lost_raises_when_the_listing_cannot_be_shown_complete():
+    """Not found in a listing not shown complete: unknown, so raised (the caller then does
+    not upload the row again)."""
+    stub = Churning({})
+    with pytest.raises(an.ArgilError, match="could not be shown complete"):
+        find_lost(stub, [Lost("k", "mine.mp4", "VIDEO", T0)])
+    assert len(stub.asked) <= 5 + 2 * 50 + 10  # PROCESSING, FAILED, READY's budget
 
 
 def test_find_lost_ignores_older_or_other_assets_and_takes_the_oldest_match():

@@ -1,35 +1,37 @@
-"""Finding the uploads whose answer was lost: the server's clock, and a listing back to a time.
+"""Finding the uploads whose answer was lost: the server's clock, and a complete listing.
 
 An upload is *lost* when its POST may have been acted on but its answer never reached us
 (a 5xx, a dropped connection, a read timeout, a process that died). Its intent time ``t``
 was recorded before the POST as a lower bound of the server's clock (:class:`ServerClock`,
 from the ``Date`` header of the server's answers), so its asset, if any, has
-``createdAt >= t``. :func:`find_lost` lists PROCESSING, then READY and FAILED (an asset
-that finishes meanwhile is seen where it went), newest first, page by page, and stops a
-status once a page ends before the oldest ``t`` less :data:`SERVER_MARGIN`; an asset with
-the upload's name and type created since then is its asset.
+``createdAt >= t`` less a margin; an asset with the upload's name and type created since
+then is its asset.
 
-The API does not promise newest-first order: a page out of order makes that status be
-listed to its end. Pages are offsets, so the list moving under us (assets finishing) can
-hide an asset across a page boundary: a status whose pages disagree on the total is
-listed again (up to ``listing.LISTING_PASSES`` times) and the passes merged, as
-``listing.list_status`` does. A page that fails transiently is asked once more
-(``listing.page_again``); a failure after that is raised: the caller then must not upload
-the row again.
+:func:`find_lost` lists the lost uploads' types with ``listing.Listing``, the complete
+listing of ``list_assets``: PROCESSING first, then READY and FAILED (an asset finishing
+meanwhile is seen in one of them). The API promises no order, so no status can be cut
+short by time: a listing stopped at a ``createdAt`` would rely on newest-first order, and a
+wrong stop uploads a row twice. The one stop taken is after PROCESSING, when every lost
+upload has a match already: it assumes nothing (no row is sent again, since each has an
+asset), and it is the common case, an upload created but not answered being PROCESSING
+for a while. A listing that cannot be shown complete, or a page that fails after its retries
+and one more try, raises: the caller then must not upload the row again.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+from ..batch import Progress
 from ..errors import ArgilError
-from ..listing import LISTING_ORDER, LISTING_PASSES, page_again
-from ..models import MAX_PAGE_SIZE, PROCESSING, Asset, AssetSource
+from ..listing import Listing
+from ..models import FAILED, PROCESSING, READY, Asset, AssetSource
 
 __all__ = ["LOCAL_MARGIN", "SERVER_MARGIN", "Lost", "ServerClock", "find_lost"]
 
@@ -100,67 +102,54 @@ class Lost:
             return datetime.min.replace(tzinfo=UTC)
 
 
-def _newest_pass(client: AssetSource, status: str, oldest: datetime) -> tuple[list[Asset], bool]:
-    """One pass over ``status``, newest first, until a page ends before ``oldest``.
-
-    Returns the assets and whether every page reported the same total.
-    """
-    assets: list[Asset] = []
-    totals: set[int] = set()
-    ordered, last = True, None
-    page = 1
-    while True:
-        got = page_again(client, page=page, page_size=MAX_PAGE_SIZE, statuses=[status])
-        totals.add(got.total_count)
-        for asset in got.assets:
-            created = asset.created_at
-            if created is None or (last is not None and created > last):
-                ordered = False
-            last = created if created is not None else last
-        assets.extend(got.assets)
-        if not got.assets or page >= got.total_pages:
-            break
-        if ordered and last is not None and last < oldest:
-            break
-        page += 1
-    if not ordered:
-        log.debug("uploads: %s is not listed newest first; listed to its end", status)
-    return assets, len(totals) == 1
-
-
-def _listed_since(client: AssetSource, status: str, oldest: datetime) -> Iterable[Asset]:
-    merged: dict[str, Asset] = {}
-    for attempt in range(LISTING_PASSES):
-        assets, stable = _newest_pass(client, status, oldest)
-        merged.update((a.id, a) for a in assets)
-        if stable:
-            break
-        log.debug("uploads: %s changed while listing (pass %d)", status, attempt + 1)
-    return merged.values()
-
-
 def find_lost(client: AssetSource, lost: Sequence[Lost]) -> dict[str, Asset]:
     """The asset of each lost upload that the server did create, by key.
 
     When several assets match one upload (someone uploaded the same name meanwhile), the
     oldest created since its intent is taken, and a warning logged.
 
+    Parameters
+    ----------
+    client
+        The client to list with.
+    lost
+        The uploads to look for.
+
+    Returns
+    -------
+    dict
+        Each found upload's key -> its asset; a key absent: the server has no such asset.
+
     Raises
     ------
     ArgilError
-        When a page cannot be listed (after its retries and one more try).
+        When a page cannot be listed (after its retries and one more try), or when some
+        upload was not found and the listing could not be shown complete: either way, it is
+        not known whether the server has its asset.
     """
     if not lost:
         return {}
     wanted = {(item.name, item.type): item for item in lost}
-    oldest = min(item.not_before for item in lost)
     matches: dict[str, dict[str, Asset]] = {}
-    for status in LISTING_ORDER:
-        for asset in _listed_since(client, status, oldest):
-            item = wanted.get((asset.name or "", asset.type or ""))
-            created = asset.created_at
-            if item is not None and created is not None and created >= item.not_before:
-                matches.setdefault(item.key, {})[asset.id] = asset
+    types = sorted({item.type for item in lost})
+    with ThreadPoolExecutor(client.max_workers, thread_name_prefix="argil-find") as pool:
+        listing = Listing(client, types, pool, Progress(False, 0, ""))
+        for group in ([PROCESSING], [READY, FAILED]):  # in turn: see the module docstring
+            for asset in listing.run(group).values():
+                item = wanted.get((asset.name or "", asset.type or ""))
+                created = asset.created_at
+                if item is not None and created is not None and created >= item.not_before:
+                    matches.setdefault(item.key, {})[asset.id] = asset
+            if len(matches) == len(lost):
+                break
+    if len(matches) < len(lost) and listing.unproven:
+        what = ", ".join(
+            f"{status} ({words} may be missing)" for status, words in listing.unproven.items()
+        )
+        raise ArgilError(
+            f"{len(lost) - len(matches)} lost uploads could not be looked for: the listing of "
+            f"{what} could not be shown complete while the account changed"
+        )
     found: dict[str, Asset] = {}
     for key, assets in matches.items():
         ranked = sorted(assets.values(), key=lambda a: (a.created_at, a.id))
