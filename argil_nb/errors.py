@@ -71,12 +71,17 @@ class ArgilWarning(UserWarning):
 _PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 
-def warn(message: str) -> None:
-    """Warn with :class:`ArgilWarning`, attributed to the first caller outside argil_nb."""
+class IncompleteListing(ArgilWarning):
+    """A listing could not be shown complete within its budget (the account changed faster
+    than it could be read): the frame holds what was seen, and some assets may be missing."""
+
+
+def warn(message: str, category: type[ArgilWarning] = ArgilWarning) -> None:
+    """Warn with ``category``, attributed to the first caller outside argil_nb."""
     level, frame = 2, sys._getframe(1)  # 2: warn()'s caller
     while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
         level, frame = level + 1, frame.f_back  # type: ignore[assignment]
-    warnings.warn(message, ArgilWarning, stacklevel=level)
+    warnings.warn(message, category, stacklevel=level)
 
 
 class APIError(ArgilError):

@@ -70,9 +70,6 @@ from __future__ import annotations
 
 import itertools
 import logging
-import os
-import sys
-import warnings
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -83,7 +80,7 @@ import pandas as pd
 
 from ._checks import check_choice
 from .batch import Progress, fetch_each, run_all
-from .errors import BatchError, InvalidArgument
+from .errors import BatchError, IncompleteListing, InvalidArgument, warn
 from .frames import ERROR_COLUMN, STRING, assets_frame, empty_frame, ids_of
 from .models import (
     ASSET_TYPES,
@@ -130,12 +127,6 @@ PAGE_COST = 2
 """A page of 100 costs the server about as much as this many single GETs."""
 LISTING_ORDER = (PROCESSING, READY, FAILED)
 _OUTCOMES = (READY, FAILED)
-_PACKAGE = os.path.dirname(os.path.abspath(__file__))
-
-
-class IncompleteListing(UserWarning):
-    """A listing could not be shown complete within its budget (the account changed faster
-    than it could be read): the frame holds what was seen, and some assets may be missing."""
 
 
 def page_again(client: AssetSource, **kwargs: Any) -> Page:
@@ -405,7 +396,6 @@ class Listing:
 
 
 def _warn_incomplete(unproven: dict[str, str]) -> None:
-    """``warnings.warn`` on the caller's line (the first frame outside argil_nb)."""
     what = "; ".join(f"{status}: {words} may be missing" for status, words in unproven.items())
     message = (
         f"list_assets could not show the listing complete: the account changed faster than it "
@@ -413,11 +403,7 @@ def _warn_incomplete(unproven: dict[str, str]) -> None:
         f"when the account is quieter, or get_assets(ids) for the ids you need (it GETs what "
         f"a listing misses)."
     )
-    level, frame = 2, sys._getframe(1)  # stacklevel 2 is our caller
-    assert frame is not None
-    while frame.f_back is not None and frame.f_code.co_filename.startswith(_PACKAGE):
-        level, frame = level + 1, frame.f_back
-    warnings.warn(message, IncompleteListing, stacklevel=level)
+    warn(message, IncompleteListing)
 
 
 # -- listings for callers that GET what they do not see ----------------------------------

@@ -94,6 +94,7 @@ def test_public_names_are_pinned():
             "AuthenticationError",
             "BatchError",
             "Client",
+            "IncompleteListing",
             "InvalidArgument",
             "InvalidAssetId",
             "InvalidResponse",
