@@ -14,7 +14,9 @@ the threaded tests use a real pool.
 
 from __future__ import annotations
 
+import os
 import random
+import signal
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -30,6 +32,7 @@ from argil_nb import listing
 from argil_nb.batch import Progress
 from argil_nb.errors import AssetNotFound, AuthenticationError
 from argil_nb.models import Asset, Page
+from argil_nb.waiting import current_stop
 
 BASE = datetime(2026, 1, 1, tzinfo=UTC)
 STATUSES = ("PROCESSING", "READY", "FAILED")
@@ -508,3 +511,21 @@ def test_windows_overlap_and_cost_about_an_eighth_more_than_pages():
         assert (page - 1) * size <= end - listing.OVERLAP and size * page > end
         windows, end = windows + 1, size * page
     assert windows / 200 < 1.16
+
+
+def test_ctrl_c_stops_the_listing_sending_nothing_more(default_sigint):
+    """Ctrl-C while READY's windows are read: KeyboardInterrupt, and the windows queued
+    behind the running ones are never sent (``batch.run_all``; the listing waits on nothing
+    of its own)."""
+    account = Account.seeded(3000, 12, max_workers=2)
+
+    def interrupt(acct: Account, request: Request) -> None:
+        if acct.calls == 6:
+            os.kill(os.getpid(), signal.SIGINT)  # to the process, as Ctrl-C is
+            stop = current_stop()
+            assert stop is not None and stop.wait(5)  # a request in flight until told to stop
+
+    account.after = interrupt
+    with pytest.raises(KeyboardInterrupt):
+        listing.list_assets(account, progress=False)
+    assert account.calls <= 6 + account.max_workers - 1  # READY had ~30 windows queued
