@@ -142,7 +142,7 @@ def _room(module: str) -> str:
     """A module as the doc names it: each folder (a package) as one room."""
     short = module.removeprefix("argil_nb.").removeprefix("argil_nb")
     folder, dot, _ = short.partition(".")
-    if dot or (PACKAGE / folder / "__init__.py").is_file():
+    if folder and (dot or (PACKAGE / folder / "__init__.py").is_file()):
         return folder + "/"
     return (short or "__init__") + ".py"
 
@@ -164,46 +164,46 @@ def _import_lines(inside: type | tuple[type, ...], test: str = "") -> set[tuple[
     return found
 
 
-def import_table() -> str:
-    """The markdown table of who imports whom, for docs/architecture.md."""
+BASE = ("errors.py", "_checks.py")
+"""Rooms every other may import (the error tree, the argument checks): not drawn as arrows."""
+
+
+def import_graph() -> str:
+    """The picture of docs/architecture.md: the rooms and their imports, as a mermaid graph.
+
+    A solid arrow is an import at the top of a module; a dotted one, an import inside a
+    function (loaded when the feature is used); imports for type hints are left out.
+    """
     lazy_at = _import_lines((ast.FunctionDef, ast.AsyncFunctionDef))
     typing_at = _import_lines(ast.If, "TYPE_CHECKING")
-    kinds: dict[str, dict[str, set[str]]] = {"now": {}, "called": {}, "types": {}}
+    edges: dict[tuple[str, str], str] = {}
     for importer, target, _, line in _imports():
         source, dest = _room(importer), _room(target)
-        if source == dest or dest == "__init__.py":
+        if source == dest or dest in ("__init__.py", *BASE) or (importer, line) in typing_at:
             continue
-        kind = (
-            "called"
-            if (importer, line) in lazy_at
-            else "types"
-            if (importer, line) in typing_at
-            else "now"
-        )
-        kinds[kind].setdefault(source, set()).add(dest)
-    rooms = sorted({_room(_module_name(p)) for p in PACKAGE.rglob("*.py")})
-    rows = ["| module | imports | when called | for types only |", "|---|---|---|---|"]
-    for room in rooms:
-        now = kinds["now"].get(room, set())
-        called = kinds["called"].get(room, set()) - now
-        types = kinds["types"].get(room, set()) - now - called
-        cells = [", ".join(sorted(names)) or "-" for names in (now, called, types)]
-        rows.append(f"| `{room}` | " + " | ".join(cells) + " |")
-    return "\n".join(rows)
+        kind = "-.->" if (importer, line) in lazy_at else "-->"
+        if edges.get((source, dest)) != "-->":
+            edges[(source, dest)] = kind
+    rooms = sorted({_room(_module_name(p)) for p in PACKAGE.rglob("*.py")} - set(BASE))
+    names = {room: room.replace(".py", "").replace("/", "_").strip("_") or "init" for room in rooms}
+    lines = ["```mermaid", "graph TD"]
+    lines += [f'  {names[room]}["{room}"]' for room in rooms]
+    lines += [f"  {names[a]} {kind} {names[b]}" for (a, b), kind in sorted(edges.items())]
+    return "\n".join([*lines, "```"])
 
 
 def render_doc(text: str) -> str:
     """``text`` (docs/architecture.md) with its imports table drawn anew."""
     head, _, rest = text.partition(BEGIN)
     _, _, tail = rest.partition(END)
-    return f"{head}{BEGIN}\n{import_table()}\n{END}{tail}"
+    return f"{head}{BEGIN}\n{import_graph()}\n{END}{tail}"
 
 
 def test_the_architecture_doc_draws_the_imports_as_they_are() -> None:
     text = DOC.read_text(encoding="utf-8")
     assert BEGIN in text and END in text
     assert render_doc(text) == text, (
-        "docs/architecture.md's imports table is out of date: run "
+        "docs/architecture.md's picture of the imports is out of date: run "
         "`python -m tests.test_architecture --write` (or `make architecture`)"
     )
 
@@ -218,10 +218,10 @@ def test_the_architecture_doc_names_every_module() -> None:
 if __name__ == "__main__":
     import argparse
 
-    parser = argparse.ArgumentParser(description="Redraw docs/architecture.md's imports table.")
+    parser = argparse.ArgumentParser(description="Redraw docs/architecture.md's picture.")
     parser.add_argument("--write", action="store_true", help="write it (default: print it)")
     if parser.parse_args().write:
         DOC.write_text(render_doc(DOC.read_text(encoding="utf-8")), encoding="utf-8")
         print(f"wrote {DOC}")
     else:
-        print(import_table())
+        print(import_graph())
