@@ -1,10 +1,11 @@
 """The child process of the Ctrl-C tests: one batch call, interrupted by a real SIGINT.
 
-    python -m tests._interrupt_child CALL
+    python -m tests._interrupt_child CALL [--unpaced]
 
 CALL is ``create_assets``, ``get_assets``, ``list_assets`` or ``wait``. Reads
 ``ARGIL_BASE_URL`` and ``ARGIL_API_KEY``; the client's budget makes its workers wait for
 their slots (2 writes or 5 reads a second), which is where a Ctrl-C used to be ignored.
+``--unpaced`` drops the budget (a re-run that is not interrupted need not wait).
 Prints ``started`` before the call; exits 0 with ``done N`` when it finishes, 130 with
 ``interrupted: MESSAGE`` (and ``made N`` for uploads) after Ctrl-C.
 """
@@ -20,8 +21,9 @@ UPLOADS = [f"https://media.example.com/ctrl-c/clip-{i:03d}.mp4" for i in range(4
 UNKNOWN = [str(uuid.UUID(int=i + 1, version=4)) for i in range(300)]  # 300 GETs after a listing
 
 
-def main(call: str) -> int:
-    client = an.Client(reads_per_minute=300, writes_per_minute=120, read_burst=1, write_burst=1)
+def main(call: str, paced: bool = True) -> int:
+    budget = {"reads_per_minute": 300, "writes_per_minute": 120, "read_burst": 1, "write_burst": 1}
+    client = an.Client(**(budget if paced else {}))
     print("started", flush=True)
     try:
         if call == "create_assets":
@@ -44,4 +46,4 @@ def main(call: str) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1]))
+    raise SystemExit(main(sys.argv[1], paced="--unpaced" not in sys.argv[2:]))

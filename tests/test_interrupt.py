@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 STOP_WITHIN = 2.0  # seconds from the signal to the child's exit (the bound)
 
 
-def start(call: str, sb: Sandbox, cache: Path) -> subprocess.Popen[str]:
+def start(call: str, sb: Sandbox, cache: Path, *flags: str) -> subprocess.Popen[str]:
     env = {
         **os.environ,
         "ARGIL_BASE_URL": sb.base_url,
@@ -34,7 +34,7 @@ def start(call: str, sb: Sandbox, cache: Path) -> subprocess.Popen[str]:
         "XDG_CACHE_HOME": str(cache),  # the default journal, shared by a re-run
     }
     child = subprocess.Popen(
-        [sys.executable, "-m", "tests._interrupt_child", call],
+        [sys.executable, "-m", "tests._interrupt_child", call, *flags],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     assert child.stdout is not None and child.stdout.readline().strip() == "started"
@@ -70,7 +70,7 @@ def test_create_assets_stops_and_a_rerun_uploads_only_the_rest(tmp_path):
         uploads = [a for a in sb.assets() if a["name"].endswith(".mp4")]
         assert made == len(uploads) < 40  # what was made is what the frame holds
         assert "Run the same call again" in out and "the journal is" in out
-        again = start("create_assets", sb, tmp_path)
+        again = start("create_assets", sb, tmp_path, "--unpaced")
         out, err = again.communicate(timeout=120)
         assert again.returncode == 0 and "done 40" in out, err
         names = [a["name"] for a in sb.assets()]
