@@ -31,7 +31,9 @@ import csv
 import errno
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TextIO
 
 import numpy as np
 import pandas as pd
@@ -40,7 +42,14 @@ from ._checks import invalid
 from .errors import InvalidArgument
 from .frames import COLUMNS, STRING, c_parser_cuts_at_nul
 
-__all__ = ["check_csv_path", "read_csv", "to_csv", "unescape", "written_by_argil_nb"]
+__all__ = [
+    "check_csv_path",
+    "read_csv",
+    "to_csv",
+    "unescape",
+    "write_atomically",
+    "written_by_argil_nb",
+]
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
 
@@ -155,10 +164,28 @@ def to_csv(frame: pd.DataFrame, path: str | os.PathLike[str], *, overwrite: bool
         raise InvalidArgument(f"to_csv takes a pandas DataFrame, got {type(frame).__name__}")
     target = check_csv_path(path, overwrite=overwrite)
     encoded = _encode(frame)
-    temporary, descriptor = _create_beside(target)
+    write_atomically(
+        target,
+        lambda handle: encoded.to_csv(handle, index=False, na_rep="", lineterminator="\r\n"),
+        errors="surrogatepass",
+        newline="",
+    )
+    return target
+
+
+def write_atomically(
+    target: Path, write: Callable[[TextIO], object], *, mode: int = 0o666, **open_args: Any
+) -> Path:
+    """Write ``target`` through a temporary file beside it, synced, then renamed over it.
+
+    A reader sees the old file or the new one, never half of one, and a failure (Ctrl-C
+    included) leaves the old one as it was. A file replaced keeps its mode; a new one gets
+    ``mode`` less the user's umask. ``open_args`` go to ``open`` (UTF-8 by default).
+    """
+    temporary, descriptor = _create_beside(target, mode)
     try:
-        with open(descriptor, "w", encoding="utf-8", errors="surrogatepass", newline="") as handle:
-            encoded.to_csv(handle, index=False, na_rep="", lineterminator="\r\n")
+        with open(descriptor, "w", **{"encoding": "utf-8", **open_args}) as handle:
+            write(handle)
             handle.flush()
             os.fsync(handle.fileno())
         if target.exists():
@@ -172,17 +199,17 @@ def to_csv(frame: pd.DataFrame, path: str | os.PathLike[str], *, overwrite: bool
     return target
 
 
-def _create_beside(target: Path) -> tuple[Path, int]:
+def _create_beside(target: Path, mode: int) -> tuple[Path, int]:
     """A new, empty temporary file beside ``target``, open for writing.
 
-    Created with mode 0666 for the system to apply the user's umask, as it does for any file
+    Created with ``mode`` for the system to apply the user's umask, as it does for any file
     the user creates (``tempfile`` makes 0600 files, and the mode survives the rename).
     """
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     for _ in range(100):
         temporary = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
         try:
-            return temporary, os.open(temporary, flags, 0o666)
+            return temporary, os.open(temporary, flags, mode)
         except FileExistsError:
             continue
     raise FileExistsError(f"no free temporary name beside {str(target)!r}")

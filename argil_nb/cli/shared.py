@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import secrets
 import signal
 import subprocess
 import sys
@@ -28,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ..client import Client
+from ..csvio import write_atomically
 from ..errors import APIConnectionError, APIError, AuthenticationError
 
 __all__ = [
@@ -70,20 +70,8 @@ def write_record(base_url: str, api_key: str) -> Path:
     """Record this process's sandbox, atomically, readable by the user only."""
     path = record_path()
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     text = json.dumps({"base_url": base_url, "api_key": api_key, "pid": os.getpid()})
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with open(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
-    return path
+    return write_atomically(path, lambda handle: handle.write(text), mode=0o600)
 
 
 def _read() -> Shared | None:
