@@ -120,7 +120,8 @@ def test_a_csv_argil_nb_wrote_is_read_back_unescaped(box, here):
     assert sorted(a["name"] for a in box.assets() if a["name"] in odd) == sorted(odd)
 
 
-def test_a_resumed_upload_says_what_it_waits_for(box, here, capsys, monkeypatch):
+@pytest.mark.parametrize("journal", ["j.jsonl", None], ids=["--journal", "the default journal"])
+def test_a_resumed_upload_says_what_it_waits_for(box, here, capsys, monkeypatch, journal):
     # issue 20 item 8: a batch that died after sending left intents without answers; the
     # rerun waited 30 s (the read timeout) before looking for them, saying nothing.
     from argil_nb.uploads import create_assets
@@ -140,11 +141,14 @@ def test_a_resumed_upload_says_what_it_waits_for(box, here, capsys, monkeypatch)
 
     with pytest.raises(Died):
         create_assets(
-            client, URLS[:2], journal=here / "j.jsonl", progress=False, settle=Settle(30, sleep=die)
-        )
+            client, URLS[:2], journal=journal and here / journal, progress=False,
+            settle=Settle(30, sleep=die),
+        )  # fmt: skip
     slept: list[float] = []
     monkeypatch.setattr(create_module, "Settle", lambda s: Settle(s, sleep=slept.append))
-    assert main(["upload", "urls.txt", "--journal", "j.jsonl"]) == 0
+    assert main(["upload", "urls.txt", *(["--journal", journal] if journal else [])]) == 0
     out = capsys.readouterr().out
-    assert "2 uploads of the last run were sent without an answer" in out
+    assert "2 uploads of the last run were sent without an answer" in out, out
     assert "waiting 30 s" in out and slept == [pytest.approx(30, abs=1)]
+    uploaded = sorted(a["name"] for a in box.assets() if a["name"].startswith("shot-"))
+    assert uploaded == ["shot-0.png", "shot-1.png"]  # each once

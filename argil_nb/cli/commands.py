@@ -34,6 +34,7 @@ from ..csvio import to_csv
 from ..errors import ArgilError, BatchError, InvalidArgument, InvalidAssetId
 from ..frames import COLUMNS, ERROR_COLUMN, schema_frame
 from ..models import canonical_id
+from ..uploads.journal import default_journal
 from ..waiting import QUIET_AFTER
 from . import shared
 from .inputs import Usage, check_journal, check_output, journal_state, read_ids, read_items
@@ -190,6 +191,14 @@ def _resuming(journal: str, keys: list[str], read_timeout: float) -> None:
         )
 
 
+def _default_journal(base_url: str, keys: list[str]) -> str | None:
+    """The journal create_assets keeps when given none (None: it cannot keep one)."""
+    try:
+        return str(default_journal(base_url, keys))
+    except OSError:
+        return None  # create_assets warns of it itself
+
+
 def cmd_upload(args: argparse.Namespace, stack: contextlib.ExitStack) -> int:
     items = read_items(args.items)
     if args.journal:
@@ -208,13 +217,15 @@ def cmd_upload(args: argparse.Namespace, stack: contextlib.ExitStack) -> int:
         {"url": [i.url for i in items], "name": [i.name for i in items],
          "type": [i.type for i in items]}
     )  # fmt: skip
-    if args.journal:
-        _resuming(args.journal, [i.key for i in items], client.timeout[1])
+    keys = [i.key for i in items]
+    journal = args.journal or (None if api.fresh else _default_journal(client.base_url, keys))
+    if journal:
+        _resuming(journal, keys, client.timeout[1])
     options: dict[str, Any] = {"journal": args.journal} if args.journal else {}
     try:
         frame = client.create_assets(frame_in, errors="coerce", progress=_progress(), **options)
     except KeyboardInterrupt:
-        if args.journal:
+        if journal:
             print(
                 "argil-nb upload: interrupted; run the same command again to finish the batch "
                 "(rows already uploaded are not uploaded again)",

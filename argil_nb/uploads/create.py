@@ -443,7 +443,7 @@ def create_assets(
 
 def _default_journal(base_url: str, rows: list[UploadRow]) -> Path | bool:
     try:
-        return default_journal(base_url, rows)
+        return default_journal(base_url, [row.key for row in rows])
     except OSError as exc:
         warn(
             f"argil_nb could not keep this batch's journal in the cache folder ({exc}): the "

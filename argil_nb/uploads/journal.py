@@ -290,18 +290,17 @@ def shown_url(url: str) -> str:
     return parts._replace(query="", fragment="").geturl() + "?…"
 
 
-def default_journal(
-    base_url: str, rows: Iterable[UploadRow], *, folder: Path | None = None
-) -> Path:
+def default_journal(base_url: str, keys: Iterable[str], *, folder: Path | None = None) -> Path:
     """Where ``create_assets`` keeps a batch's journal when given none: the user's cache
-    folder (``platformdirs``), one file per API and set of items, so that the same call run
-    again resumes it. Journals older than :data:`KEEP_DAYS` days there are removed.
+    folder (``platformdirs``), one file per API and set of items (their rows' keys), so that
+    the same call run again resumes it. Journals older than :data:`KEEP_DAYS` days there are
+    removed.
 
     Raises ``OSError`` when the folder cannot be made.
     """
     folder = folder or platformdirs.user_cache_path("argil_nb") / "uploads"
     folder.mkdir(parents=True, exist_ok=True)
-    text = json.dumps([base_url, sorted(row.key for row in rows)])
+    text = json.dumps([base_url, sorted(keys)])
     path = folder / f"{hashlib.sha256(text.encode()).hexdigest()[:24]}.jsonl"
     cutoff = time.time() - KEEP_DAYS * 86400
     for old in folder.glob("*.jsonl"):
