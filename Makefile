@@ -13,6 +13,14 @@ endif
 BIN := $(ENV)/bin
 STAMP := $(ENV)/.argil-nb-dev
 
+# $(call install,BIN): pip install into that environment; INSTALLER=uv (what .ci/run sets)
+# does the same installs through uv, about 3x faster than pip on CI's two cores.
+ifeq ($(INSTALLER),uv)
+install = $(1)/python -m pip install --quiet uv && $(1)/python -m uv pip install --python $(1)/python
+else
+install = $(1)/python -m pip install
+endif
+
 # The floors job: every runtime dependency and the notebooks extra at its floor.
 FLOORS := .venv-floors
 NBVAL := --nbval --nbval-sanitize-with notebooks/sanitize.cfg
@@ -27,7 +35,7 @@ ifeq ($(ENV),.venv)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 endif
 	@echo "installing argil_nb (editable) and its dev tools into $(ENV)"
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(call install,$(BIN)) --quiet -e '.[dev]'
 	touch $@
 
 demo: setup
@@ -67,7 +75,7 @@ $(FLOORS)/.installed: pyproject.toml .ci/floors.txt
 	rm -rf $(FLOORS)
 	$(PYTHON) -m venv $(FLOORS)
 	$(FLOORS)/bin/python -m pip install --quiet --upgrade pip
-	$(FLOORS)/bin/python -m pip install --quiet -c .ci/floors.txt -e '.[test]'
+	$(call install,$(FLOORS)/bin) --quiet -c .ci/floors.txt -e '.[test]'
 	touch $@
 
 test-floors: $(FLOORS)/.installed

@@ -168,7 +168,14 @@ def test_the_readme_lists_the_floors_ci_tests():
     ],
 )
 def test_make_installs_into_the_active_environment(active, used):
-    drop = ("VIRTUAL_ENV", "CONDA_PREFIX", "CONDA_DEFAULT_ENV", "MAKEFLAGS", "MAKELEVEL")
+    drop = (
+        "VIRTUAL_ENV",
+        "CONDA_PREFIX",
+        "CONDA_DEFAULT_ENV",
+        "MAKEFLAGS",
+        "MAKELEVEL",
+        "INSTALLER",
+    )
     env = {k: v for k, v in os.environ.items() if k not in drop} | active
     dry = subprocess.run(
         ["make", "-n", "-B", "setup"], cwd=ROOT, env=env, capture_output=True, text=True
@@ -176,3 +183,13 @@ def test_make_installs_into_the_active_environment(active, used):
     assert dry.returncode == 0, dry.stderr
     assert f"{used}/bin/python -m pip install --quiet -e '.[dev]'" in dry.stdout
     assert ("-m venv .venv" in dry.stdout) == (used == ".venv")
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+def test_ci_installs_the_same_through_uv():
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL")}
+    run = {"cwd": ROOT, "capture_output": True, "text": True}
+    dry = subprocess.run(["make", "-n", "-B", "setup", "INSTALLER=uv"], env=env, **run)
+    assert dry.returncode == 0, dry.stderr
+    assert "-m uv pip install --python " in dry.stdout and "--quiet -e '.[dev]'" in dry.stdout
+    assert "export INSTALLER=uv" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
