@@ -4,6 +4,7 @@ and the one helper that polls for what another thread does."""
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import time
 import weakref
@@ -11,10 +12,18 @@ from collections.abc import Callable, Iterator
 
 import pytest
 import requests
+from hypothesis import settings
 
 from argil_nb import _default
 from argil_nb.panel import StatusPanel
 from argil_nb.sandbox import Sandbox
+
+# Hypothesis draws the same examples on every run, CI or not (its own CI profile, taken
+# only where CI=true, derandomizes too): a run's time and outcome do not depend on luck.
+# HYPOTHESIS_PROFILE=explore draws afresh each run, to look for new failures.
+settings.register_profile("fixed", derandomize=True, database=None)
+settings.register_profile("explore")
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "fixed"))
 
 CANARY_KEY = "sk-canary-7f3a9e1c5b2d4f60a8e9c7b5d3f1a2e4"
 
