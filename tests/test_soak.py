@@ -381,7 +381,7 @@ def test_terminal_watch_rides_out_an_outage(sandbox, clock):
     """``argil-nb watch``: a refresh that meets an outage says so and goes on."""
     from io import StringIO
 
-    from argil_nb.cli.terminal import watch_in_terminal
+    from argil_nb.cli.terminal import watch_table
 
     client = sandbox.client(max_retries=0, backoff_factor=0)
     ids = [client.create_asset(f"https://x.example.com/c{i}.mp4").id for i in range(2)]
@@ -396,7 +396,7 @@ def test_terminal_watch_rides_out_an_outage(sandbox, clock):
             clock.advance(3600)
 
     out = StringIO()
-    frame = watch_in_terminal(client, ids, interval=0.1, out=out, sleep=sleep)
+    frame, _ = watch_table(client, ids, interval=0.1, out=out, sleep=sleep)
     assert frame["status"].isin(["READY", "FAILED"]).all()
     assert (
         "(refresh failed, retrying: 2 of 2 assets failed (2 APIConnectionError)" in out.getvalue()

@@ -3,7 +3,7 @@
 import io
 import signal
 
-from argil_nb.cli.terminal import summary_line, watch_in_terminal
+from argil_nb.cli.terminal import summary_line, watch_table
 
 from .conftest import swallowed_ctrl_c
 
@@ -20,7 +20,7 @@ def upload(client, n):
 def test_redraws_in_place_on_a_terminal(sandbox, client, clock):
     ids = upload(client, 3)
     out = Tty()
-    frame = watch_in_terminal(client, ids, interval=1, out=out, sleep=lambda s: clock.advance(5))
+    frame, _ = watch_table(client, ids, interval=1, out=out, sleep=lambda s: clock.advance(5))
     text = out.getvalue()
     assert "\x1b[" in text  # cursor up + clear: the table is redrawn, not appended
     assert frame["status"].isin(["READY", "FAILED"]).all()
@@ -31,9 +31,7 @@ def test_prints_only_changed_summaries_to_a_pipe(sandbox, client, clock):
     ids = upload(client, 2)
     out = io.StringIO()
     ticks = iter([0, 0, 0, 60])
-    watch_in_terminal(
-        client, ids, interval=1, out=out, sleep=lambda s: clock.advance(next(ticks, 60))
-    )
+    watch_table(client, ids, interval=1, out=out, sleep=lambda s: clock.advance(next(ticks, 60)))
     lines = out.getvalue().splitlines()
     summaries = [line for line in lines if line.startswith("[")]
     assert len(summaries) == len(set(summaries))  # no repeats while nothing changes
@@ -67,6 +65,6 @@ def test_a_ctrl_c_whose_exception_was_lost_still_stops(sandbox, client, default_
         assert len(slept) < 3, "a lost Ctrl-C did not stop the loop"
         swallowed_ctrl_c()
 
-    watch_in_terminal(client, ids, interval=1, out=out, sleep=sleep)
-    assert "stopped" in out.getvalue() and len(slept) == 1
+    _, stopped = watch_table(client, ids, interval=1, out=out, sleep=sleep)
+    assert stopped and "stopped" in out.getvalue() and len(slept) == 1
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # put back

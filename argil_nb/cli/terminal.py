@@ -14,7 +14,7 @@ from ..errors import BatchError
 from ..models import TERMINAL_STATUSES
 from ..waiting import TRANSIENT, Interrupts
 
-__all__ = ["failures", "summary_line", "table_text", "watch_in_terminal", "watch_table"]
+__all__ = ["failures", "summary_line", "table_text", "watch_table"]
 
 _SHOWN = ["id", "name", "type", "status", "created_at"]
 
@@ -57,22 +57,6 @@ def failures(exc: BatchError) -> str:
     return f"{len(exc.errors)} of {total} assets failed ({summary}); first: {first_id}: {first}"
 
 
-def watch_in_terminal(
-    client: Client,
-    ids: Any,
-    *,
-    interval: float = 2.0,
-    out: TextIO | None = None,
-    sleep: Callable[[float], None] = time.sleep,
-) -> pd.DataFrame:
-    """Refresh a table in place until every asset is READY or FAILED; Ctrl-C stops.
-
-    On a terminal the table is redrawn in place; elsewhere (a pipe, a log) only the summary
-    line is printed, when it changes. Returns the last frame.
-    """
-    return watch_table(client, ids, interval=interval, out=out, sleep=sleep)[0]
-
-
 def watch_table(
     client: Client,
     ids: Any,
@@ -82,7 +66,11 @@ def watch_table(
     sleep: Callable[[float], None] = time.sleep,
     first: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, bool]:
-    """:func:`watch_in_terminal`, and whether Ctrl-C stopped it (the command exits 130).
+    """Refresh a table in place until every asset is READY or FAILED, or Ctrl-C.
+
+    On a terminal the table is redrawn in place; elsewhere (a pipe, a log) only the summary
+    line is printed, when it changes. Returns the last frame and whether Ctrl-C stopped it
+    (the command then exits 130).
 
     ``first``: the assets' frame when the caller has just fetched it (not fetched again).
     """
